@@ -1,0 +1,52 @@
+"""Reading the conversation from the tracker: transcript, problem statement, requester."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from helpdesk.privacy import mask
+
+MAX_LINE = 5000
+
+
+def transcript(tracker: Tracker, personal_data: bool = False) -> list[dict[str, Any]]:
+    """User and bot lines since the session started, secrets masked."""
+    lines = []
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "session_started":
+            lines = []
+        if kind not in ("user", "bot"):
+            continue
+        text = event.get("text") or ""
+        if not text and kind == "bot":
+            continue
+        if text.startswith("/"):  # button payloads such as /affirm
+            text = f"[{text[1:]}]"
+        ts = event.get("timestamp")
+        lines.append({
+            "sender": "user" if kind == "user" else "bot",
+            "text": mask(text, personal_data)[:MAX_LINE],
+            "timestamp": datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts else None,
+        })
+    return lines
+
+
+def session_start(tracker: Tracker) -> float:
+    start = 0.0
+    for event in tracker.events:
+        if event.get("event") == "session_started":
+            start = event.get("timestamp") or start
+    return start
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def requester(tracker: Tracker) -> dict[str, Any]:
+    return {"id": tracker.sender_id, "channel": tracker.get_latest_input_channel() or "rest",
+            "email": tracker.get_slot("email")}

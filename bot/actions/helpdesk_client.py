@@ -1,0 +1,96 @@
+"""HTTP client of the helpdesk service; transport errors become :mod:`bot.actions.errors`.
+
+Ticket drafts that cannot be delivered are spooled to disk and delivered on the next call, so an
+escalation is never lost when the helpdesk service is briefly down.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.actions.errors import HelpdeskRejected, HelpdeskUnavailable, NotFound
+
+log = logging.getLogger(__name__)
+
+
+class HelpdeskClient:
+    def __init__(self, base_url: str, token: str, spool_dir: Path, timeout: float = 10.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._timeout = timeout
+        self._transport = transport
+        self.spool_dir = Path(spool_dir)
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            async with httpx.AsyncClient(base_url=self.base_url, headers=self._headers, timeout=self._timeout,
+                                         transport=self._transport) as client:
+                response = await client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise HelpdeskUnavailable(f"{method} {path}: {exc.__class__.__name__}") from exc
+        if response.status_code == 404:
+            raise NotFound(response.json().get("detail", "not found"))
+        if response.status_code >= 500:
+            raise HelpdeskUnavailable(f"{method} {path}: HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise HelpdeskRejected(f"{method} {path}: HTTP {response.status_code}: {response.text[:300]}")
+        return response.json() if response.content else None
+
+    async def search_kb(self, query: str, lang: str | None, exclude: list[str] | None = None,
+                        top_k: int | None = None) -> list[dict]:
+        body = {"query": query, "lang": lang, "exclude": exclude or [], "top_k": top_k}
+        return (await self._request("POST", "/api/kb/search", json=body))["hits"]
+
+    async def create_ticket(self, draft: dict) -> dict:
+        """Create the ticket; on an outage spool the draft and re-raise HelpdeskUnavailable."""
+        await self.flush_spool()
+        try:
+            return await self._request("POST", "/api/tickets", json=draft)
+        except HelpdeskUnavailable:
+            self._spool(draft)
+            raise
+
+    async def get_ticket(self, ticket_id: str) -> dict:
+        return await self._request("GET", f"/api/tickets/{ticket_id}")
+
+    async def list_tickets(self, requester_id: str) -> list[dict]:
+        return await self._request("GET", "/api/tickets", params={"requester_id": requester_id})
+
+    async def record_outcome(self, conversation_id: str, article_id: str, language: str, outcome: str) -> None:
+        await self._request("POST", "/api/outcomes", json={
+            "conversation_id": conversation_id, "article_id": article_id, "language": language, "outcome": outcome})
+
+    # --- the spool ----------------------------------------------------------------------
+    def _spool(self, draft: dict) -> None:
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.spool_dir / f".{uuid.uuid4().hex}.tmp"
+        tmp.write_text(json.dumps(draft), encoding="utf-8")
+        os.replace(tmp, self.spool_dir / f"{uuid.uuid4().hex}.json")
+        log.warning("helpdesk service unavailable; escalation spooled")
+
+    async def flush_spool(self) -> int:
+        """Deliver spooled drafts (idempotent on the server side); returns how many were delivered."""
+        delivered = 0
+        if not self.spool_dir.is_dir():
+            return 0
+        for path in sorted(self.spool_dir.glob("*.json")):
+            draft = json.loads(path.read_text(encoding="utf-8"))
+            try:
+                await self._request("POST", "/api/tickets", json=draft)
+            except HelpdeskUnavailable:
+                break
+            except HelpdeskRejected as exc:
+                log.error("spooled escalation refused, kept aside: %s", exc)
+                path.rename(path.with_suffix(".rejected"))
+                continue
+            path.unlink(missing_ok=True)
+            delivered += 1
+        return delivered

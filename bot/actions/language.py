@@ -1,0 +1,52 @@
+"""Slots extracted on every user message: the conversation language and input problems.
+
+``action_validate_slot_mappings`` runs at the end of Rasa's ``action_extract_slots`` after each
+user message, before the next action is predicted, so every reply is already rendered in the
+language decided here (responses carry one variant per language, selected on the ``language`` slot).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from bot.actions import runtime
+from bot.actions.conversation import latest_text
+from helpdesk.language import decide_conversation_language
+
+MAX_MESSAGE_CHARS = 4000
+
+
+def input_issue(text: str, detection) -> str | None:
+    """What is wrong with this message, if anything: empty, no_words, unsupported_language."""
+    if not text.strip():
+        return "empty"
+    if detection.words == 0:
+        return "no_words"
+    if not detection.supported:
+        return "unsupported_language"
+    return None
+
+
+class ValidateSlotMappings(ValidationAction):
+    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        settings = runtime.settings()
+        text = latest_text(tracker)[:MAX_MESSAGE_CHARS]
+        detection = runtime.detector().detect(text)
+        requested = None
+        if (tracker.latest_message or {}).get("intent", {}).get("name") == "change_language":
+            requested = next(tracker.get_latest_entity_values("target_language"), None)
+        current = tracker.get_slot("language")
+        language = decide_conversation_language(
+            current, detection, requested=requested, supported=settings.languages,
+            min_words_to_switch=settings.language_detection.min_words_to_switch,
+            min_confidence_to_switch=settings.language_detection.min_confidence_to_switch,
+        )
+        if language is None and input_issue(text, detection):
+            language = settings.default_language
+        return {"language": language, "input_issue": input_issue(text, detection)}

@@ -1,0 +1,26 @@
+"""Process-wide objects of the action server, built on first use (never at import time)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from bot.actions.helpdesk_client import HelpdeskClient
+from helpdesk.language import LanguageDetector
+from helpdesk.settings import Settings, load_settings
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()
+
+
+@lru_cache(maxsize=1)
+def detector() -> LanguageDetector:
+    s = settings()
+    return LanguageDetector.from_nlu_dir(s.project_root / "nlu_data", s.languages)
+
+
+@lru_cache(maxsize=1)
+def helpdesk() -> HelpdeskClient:
+    s = settings()
+    return HelpdeskClient(s.helpdesk_url, s.api_token(), spool_dir=s.data_path / "outbox")

@@ -1,0 +1,1 @@
+"""Escalation: the ticket model, ticket backends and the helpdesk web service (FastAPI)."""

@@ -1,0 +1,1 @@
+"""The helpdesk web service: KB search, tickets and outcomes over HTTP."""

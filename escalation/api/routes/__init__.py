@@ -1,0 +1,1 @@
+"""HTTP routes of the helpdesk service, one module per area."""

@@ -1,0 +1,58 @@
+"""KB search, used by the bot's custom actions and by people."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from escalation.api.deps import KbDep, SettingsDep
+
+router = APIRouter(prefix="/api/kb", tags=["kb"])
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(max_length=10_000)
+    lang: str | None = Field(default=None, max_length=8)
+    top_k: int | None = Field(default=None, ge=1, le=20)
+    min_score: float | None = None
+    exclude: list[str] = Field(default_factory=list, max_length=100)
+
+
+class HitOut(BaseModel):
+    article_id: str
+    lang: str
+    score: float
+    title: str
+    summary: str
+    category: str
+    steps: list[str]
+    fallback_language: bool
+    available_languages: list[str]
+    url: str
+
+
+@router.post("/search")
+def search(body: SearchRequest, kb: KbDep, settings: SettingsDep) -> dict:
+    hits = kb.search(
+        body.query[:2000],
+        top_k=body.top_k or settings.kb.top_k,
+        lang=body.lang,
+        min_score=settings.kb.min_score if body.min_score is None else body.min_score,
+        exclude=set(body.exclude),
+    )
+    base = settings.service.public_url.rstrip("/")
+    return {
+        "hits": [
+            HitOut(**{**h.__dict__, "steps": list(h.steps), "available_languages": list(h.available_languages)},
+                   url=f"{base}/kb/{h.article_id}?lang={h.lang}").model_dump()
+            for h in hits
+        ]
+    }
+
+
+@router.get("/search")
+def search_get(kb: KbDep, settings: SettingsDep, q: Annotated[str, Query(max_length=2000)],
+               lang: str | None = None, top_k: Annotated[int, Query(ge=1, le=20)] = 3) -> dict:
+    return search(SearchRequest(query=q, lang=lang, top_k=top_k), kb, settings)

@@ -1,0 +1,16 @@
+"""Builds the configured ticket backend from the settings."""
+
+from __future__ import annotations
+
+from escalation.errors import EscalationError
+from escalation.tickets.base import TicketBackend
+from helpdesk.settings import Settings
+
+
+def build_backend(settings: Settings) -> TicketBackend:
+    backend = settings.tickets.backend
+    if backend == "sqlite":
+        from escalation.tickets.sqlite_store import SqliteTicketStore
+
+        return SqliteTicketStore(settings.path(settings.tickets.sqlite_path))
+    raise EscalationError(f"unknown ticket backend {backend!r} (known: sqlite)")

@@ -1,0 +1,1 @@
+"""Cross-cutting parts of the helpdesk assistant: settings, language detection, CLI, launcher."""

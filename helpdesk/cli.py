@@ -1,0 +1,172 @@
+"""The ``helpdesk`` command: KB build/search, language detection, services.
+
+Errors of the packages are translated here, once, into a message on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from escalation.errors import EscalationError
+from helpdesk.settings import load_settings
+from kb_index.errors import KbError
+
+
+def _progress(label: str):
+    def report(done: int, total: int) -> None:
+        if total == 0:
+            print(f"{label}: nothing changed", file=sys.stderr)
+            return
+        width = 30
+        filled = int(width * done / total)
+        end = "\n" if done >= total else ""
+        print(f"\r{label}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+def cmd_kb_build(args: argparse.Namespace) -> int:
+    from kb_index.articles import load_articles
+    from kb_index.embedders import get_embedder
+    from kb_index.index import build_index
+
+    settings = load_settings()
+    kb_dir = Path(args.kb or settings.path(settings.kb.articles_dir))
+    index_dir = Path(args.index or settings.path(settings.kb.index_dir))
+    articles = load_articles(kb_dir)
+    print(f"{len(articles)} article variants in {kb_dir}", file=sys.stderr)
+    report = build_index(articles, get_embedder(args.encoder or settings.kb.encoder), index_dir, _progress("embedding"))
+    print(f"index {report.path}: {report.total} variants ({report.embedded} embedded, {report.reused} reused), {report.index_type}")
+    return 0
+
+
+def _searcher(args: argparse.Namespace):
+    from kb_index.live import LiveKbSearcher
+
+    settings = load_settings()
+    index_dir = Path(args.index or settings.path(settings.kb.index_dir))
+    return LiveKbSearcher(index_dir, args.encoder or settings.kb.encoder), settings
+
+
+def _hits_json(hits) -> list[dict]:
+    return [{"article_id": h.article_id, "lang": h.lang, "score": h.score, "title": h.title} for h in hits]
+
+
+def cmd_kb_search(args: argparse.Namespace) -> int:
+    live, settings = _searcher(args)
+    min_score = settings.kb.min_score if args.min_score is None else args.min_score
+    if args.jsonl:
+        for line_no, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                query = str(item["query"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                print(json.dumps({"line": line_no, "error": "expected {\"id\": ..., \"query\": ...}"}))
+                continue
+            hits = live.search(query, top_k=args.top_k, lang=item.get("lang") or args.lang, min_score=min_score)
+            print(json.dumps({"id": item.get("id"), "hits": _hits_json(hits)}, ensure_ascii=False), flush=True)
+        return 0
+    if not args.query:
+        print("give a query, or --jsonl to read queries from stdin", file=sys.stderr)
+        return 2
+    hits = live.search(args.query, top_k=args.top_k, lang=args.lang, min_score=min_score)
+    if not hits:
+        print("no article above the score threshold")
+    for h in hits:
+        print(f"{h.score:.3f}  {h.article_id} [{h.lang}]  {h.title}")
+    return 0
+
+
+def cmd_lang_detect(args: argparse.Namespace) -> int:
+    from helpdesk.language import LanguageDetector
+
+    settings = load_settings()
+    detector = LanguageDetector.from_nlu_dir(settings.project_root / "nlu_data", settings.languages)
+    if args.jsonl:
+        for line_no, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                text = str(item["text"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                print(json.dumps({"line": line_no, "error": "expected {\"id\": ..., \"text\": ...}"}))
+                continue
+            print(json.dumps({"id": item.get("id"), "lang": detector.detect(text).lang}), flush=True)
+        return 0
+    if args.text is None:
+        print("give a text, or --jsonl to read texts from stdin", file=sys.stderr)
+        return 2
+    d = detector.detect(args.text)
+    print(d.lang if d.supported else f"{d.lang} (looks like unsupported language {d.other_lang})")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from escalation.api.app import create_app
+
+    settings = load_settings()
+    uvicorn.run(create_app(settings), host=settings.service.host, port=settings.service.port, log_level="info")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from helpdesk.launcher import run
+
+    return run(load_settings(), train=not args.no_train)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="helpdesk", description="Multilingual first-line IT-support assistant")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
+    build = kb.add_parser("build", help="build or update the KB index")
+    build.add_argument("--kb", help="folder with *.md articles (searched recursively)")
+    build.add_argument("--index", help="index folder")
+    build.add_argument("--encoder", help="encoder name (default from settings)")
+    build.set_defaults(func=cmd_kb_build)
+    search = kb.add_parser("search", help="search the KB index")
+    search.add_argument("query", nargs="?")
+    search.add_argument("--index")
+    search.add_argument("--encoder")
+    search.add_argument("--top-k", type=int, default=3)
+    search.add_argument("--lang")
+    search.add_argument("--min-score", type=float)
+    search.add_argument("--jsonl", action="store_true", help="read {id, query} lines on stdin")
+    search.set_defaults(func=cmd_kb_search)
+
+    lang = sub.add_parser("lang", help="language identification").add_subparsers(dest="lang_command", required=True)
+    detect = lang.add_parser("detect", help="detect nl / fr / en")
+    detect.add_argument("text", nargs="?")
+    detect.add_argument("--jsonl", action="store_true", help="read {id, text} lines on stdin")
+    detect.set_defaults(func=cmd_lang_detect)
+
+    serve = sub.add_parser("serve", help="run the helpdesk web service only")
+    serve.set_defaults(func=cmd_serve)
+    run = sub.add_parser("run", help="train if needed, build the KB index, start Rasa, actions and helpdesk")
+    run.add_argument("--no-train", action="store_true")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (KbError, EscalationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Starts the three processes of the product and stops them together.
+
+``make run`` and the end-to-end tests both use :class:`Services`: train the Rasa model when its
+data changed, build the KB index, start the helpdesk service, the action server and the Rasa
+server on 127.0.0.1, wait until each answers its health check, and stop all on exit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from helpdesk.settings import Settings
+
+MODEL_NAME = "helpdesk"
+START_TIMEOUT = {"helpdesk": 120, "actions": 60, "rasa": 240}
+
+
+class LaunchError(RuntimeError):
+    """A service could not be started; the message names it and points at its log."""
+
+
+def rasa_executable(settings: Settings) -> Path:
+    rasa = settings.project_root / ".venv-rasa" / "bin" / "rasa"
+    if not rasa.exists():
+        raise LaunchError(f"{rasa} not found: run `make install` (it creates .venv-rasa with Python 3.10)")
+    return rasa
+
+
+def training_inputs(settings: Settings) -> list[Path]:
+    root = settings.project_root
+    files = [root / "config.yml"]
+    for folder in [root / "bot" / "domain", root / "bot" / "data"] + [root / "nlu_data" / l for l in settings.languages]:
+        files += sorted(folder.rglob("*.yml"))
+    return files
+
+
+def training_fingerprint(settings: Settings) -> str:
+    digest = hashlib.sha256()
+    for path in training_inputs(settings):
+        digest.update(str(path.relative_to(settings.project_root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def model_path(settings: Settings) -> Path:
+    return settings.path(settings.rasa.model_dir) / f"{MODEL_NAME}.tar.gz"
+
+
+def train_if_needed(settings: Settings, force: bool = False) -> bool:
+    """Run ``rasa train`` when the model is missing or its training data changed. True if it trained."""
+    model = model_path(settings)
+    stamp = model.with_suffix(".fingerprint")
+    fingerprint = training_fingerprint(settings)
+    if not force and model.is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint:
+        print(f"Rasa model {model} is up to date", flush=True)
+        return False
+    root = settings.project_root
+    data = [str(root / "nlu_data" / lang) for lang in settings.languages] + [str(root / "bot" / "data")]
+    cmd = [str(rasa_executable(settings)), "train", "--config", str(root / "config.yml"),
+           "--domain", str(root / "bot" / "domain"), "--data", *data,
+           "--out", str(model.parent), "--fixed-model-name", MODEL_NAME]
+    print("Training the Rasa model (a few minutes on 2 cores)...", flush=True)
+    started = time.monotonic()
+    result = subprocess.run(cmd, cwd=root, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    if result.returncode != 0:
+        raise LaunchError(f"rasa train failed (exit {result.returncode})")
+    stamp.write_text(fingerprint)
+    print(f"Trained in {time.monotonic() - started:.0f} s", flush=True)
+    return True
+
+
+def build_kb(settings: Settings) -> None:
+    from helpdesk.cli import _progress
+    from kb_index.articles import load_articles
+    from kb_index.embedders import get_embedder
+    from kb_index.index import build_index
+
+    articles = load_articles(settings.path(settings.kb.articles_dir))
+    report = build_index(articles, get_embedder(settings.kb.encoder), settings.path(settings.kb.index_dir),
+                         _progress("KB index"))
+    print(f"KB index: {report.total} article variants ({report.embedded} embedded, {report.reused} unchanged)", flush=True)
+
+
+@dataclass
+class Service:
+    name: str
+    cmd: list[str]
+    health_url: str
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+
+class Services:
+    """The three processes; use as a context manager or call start()/stop()."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        root = settings.project_root
+        r = settings.rasa
+        python = sys.executable
+        logs = settings.data_path / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            "HELPDESK_ACTIONS_URL": f"http://{r.host}:{r.actions_port}/webhook",
+            "HELPDESK_TRACKER_DB": str(settings.data_path / "rasa_tracker.db"),
+            "HELPDESK_DATA_DIR": str(settings.data_path),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.services = [
+            Service("helpdesk", [python, "-m", "helpdesk.cli", "serve"],
+                    f"{settings.helpdesk_url}/health", log_path=logs / "helpdesk.log"),
+            Service("actions", [python, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(r.actions_port)],
+                    f"http://{r.host}:{r.actions_port}/health", log_path=logs / "actions.log"),
+            Service("rasa", [str(rasa_executable(settings)), "run", "--enable-api", "--cors", "*",
+                             "--interface", r.host, "--port", str(r.port),
+                             "--model", str(model_path(settings)),
+                             "--credentials", str(root / "bot" / "credentials.yml"),
+                             "--endpoints", str(root / "bot" / "endpoints.yml")],
+                    f"http://{r.host}:{r.port}/status", log_path=logs / "rasa.log"),
+        ]
+
+    def start(self) -> None:
+        try:
+            for service in self.services:
+                self._start(service)
+            for service in self.services:
+                self._wait_healthy(service)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, service: Service) -> None:
+        print(f"Starting {service.name} (log: {service.log_path})", flush=True)
+        log = open(service.log_path, "ab")
+        service.process = subprocess.Popen(service.cmd, cwd=self.settings.project_root, env=self.env,
+                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+
+    def _wait_healthy(self, service: Service) -> None:
+        deadline = time.monotonic() + START_TIMEOUT[service.name]
+        while time.monotonic() < deadline:
+            if service.process.poll() is not None:
+                raise LaunchError(f"{service.name} exited with {service.process.returncode}; see {service.log_path}\n"
+                                  + self.tail(service))
+            try:
+                if httpx.get(service.health_url, timeout=2).status_code == 200:
+                    print(f"  {service.name} is up", flush=True)
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise LaunchError(f"{service.name} not healthy after {START_TIMEOUT[service.name]} s; see {service.log_path}\n"
+                          + self.tail(service))
+
+    @staticmethod
+    def tail(service: Service, lines: int = 30) -> str:
+        try:
+            return "\n".join(service.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            proc = service.process
+            if proc is None or proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def alive(self) -> bool:
+        return all(s.process is not None and s.process.poll() is None for s in self.services)
+
+    def __enter__(self) -> "Services":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def run(settings: Settings, train: bool = True) -> int:
+    """``make run``: prepare, start, print the URLs, wait for Ctrl-C, stop everything."""
+    if train:
+        train_if_needed(settings)
+    build_kb(settings)
+    services = Services(settings)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        services.start()
+        r = settings.rasa
+        print("\nThe helpdesk assistant is running:")
+        print(f"  Chat (REST):        POST http://{r.host}:{r.port}/webhooks/rest/webhook")
+        print(f"  Chat (socket.io):   http://{r.host}:{r.port}/socket.io")
+        print(f"  Rasa HTTP API:      http://{r.host}:{r.port}/status")
+        print(f"  Action server:      http://{r.host}:{r.actions_port}/health")
+        print(f"  Helpdesk service:   {settings.helpdesk_url}/docs")
+        print("Press Ctrl-C to stop.", flush=True)
+        while services.alive():
+            time.sleep(1)
+        dead = [s.name for s in services.services if s.process.poll() is not None]
+        print(f"Stopped because {', '.join(dead)} exited; see {settings.data_path / 'logs'}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+        return 0
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        services.stop()

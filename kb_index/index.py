@@ -1,0 +1,169 @@
+"""Build, save and load the KB index.
+
+An index folder holds versioned builds ``v<n>/`` and a ``CURRENT`` file naming the live one, so a
+rebuild never disturbs a reader (the helpdesk service hot-reloads when ``CURRENT`` changes).
+Each build has ``manifest.json`` (encoder, dimension, index type, a checksum per article variant),
+``docs.json``, ``vectors.npy`` and ``index.faiss``. A rebuild re-embeds only changed variants.
+
+Index type: exact ``IndexFlatIP`` up to ``HNSW_THRESHOLD`` variants, ``IndexHNSWFlat`` above it
+(inner product on L2-normalised vectors = cosine similarity).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from kb_index.articles import Article
+from kb_index.embedders.base import Embedder
+from kb_index.errors import EncoderMismatchError, IndexMissingError
+
+HNSW_THRESHOLD = 20_000
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+KEEP_BUILDS = 2
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    total: int
+    embedded: int
+    reused: int
+    index_type: str
+
+
+def _faiss_index(vectors: np.ndarray):
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) > HNSW_THRESHOLD:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def current_build(index_dir: Path) -> Path:
+    """The folder of the live build; raise :class:`IndexMissingError` when there is none."""
+    marker = Path(index_dir) / CURRENT
+    if not marker.is_file():
+        raise IndexMissingError(f"{index_dir}: no KB index here; run `helpdesk kb build` first")
+    build = Path(index_dir) / marker.read_text(encoding="utf-8").strip()
+    if not (build / MANIFEST).is_file():
+        raise IndexMissingError(f"{build}: the index build is incomplete; rebuild it")
+    return build
+
+
+def read_manifest(index_dir: Path) -> dict:
+    return json.loads((current_build(index_dir) / MANIFEST).read_text(encoding="utf-8"))
+
+
+def _previous_vectors(index_dir: Path, encoder: str) -> dict[str, tuple[str, np.ndarray]]:
+    """checksum and vector per article key of the live build, if it used the same encoder."""
+    try:
+        build = current_build(index_dir)
+    except IndexMissingError:
+        return {}
+    manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+    if manifest.get("encoder") != encoder:
+        return {}
+    docs = json.loads((build / "docs.json").read_text(encoding="utf-8"))
+    vectors = np.load(build / "vectors.npy")
+    return {d["key"]: (d["checksum"], vectors[i]) for i, d in enumerate(docs)}
+
+
+def build_index(
+    articles: Sequence[Article],
+    embedder: Embedder,
+    index_dir: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Embed the articles (only new or changed ones) and publish a new build atomically."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    previous = _previous_vectors(index_dir, embedder.name)
+    vectors = np.zeros((len(articles), embedder.dimension), dtype=np.float32)
+    todo: list[int] = []
+    for i, article in enumerate(articles):
+        old = previous.get(article.key)
+        if old and old[0] == article.checksum:
+            vectors[i] = old[1]
+        else:
+            todo.append(i)
+    batch = 16
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        vectors[chunk] = embedder.encode([articles[i].embedding_text() for i in chunk])
+        if progress:
+            progress(min(start + batch, len(todo)), len(todo))
+    if progress and not todo:
+        progress(0, 0)
+
+    build_name = f"v{time.time_ns()}"
+    tmp = index_dir / f".{build_name}.tmp"
+    tmp.mkdir()
+    index = _faiss_index(vectors)
+    faiss.write_index(index, str(tmp / "index.faiss"))
+    np.save(tmp / "vectors.npy", vectors)
+    docs = [dict(asdict(a), key=a.key) for a in articles]
+    (tmp / "docs.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    manifest = {
+        "encoder": embedder.name,
+        "dimension": embedder.dimension,
+        "index_type": type(index).__name__,
+        "count": len(articles),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "checksums": {a.key: a.checksum for a in articles},
+    }
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    tmp.rename(index_dir / build_name)
+    marker_tmp = index_dir / f".{CURRENT}.tmp"
+    marker_tmp.write_text(build_name, encoding="utf-8")
+    os.replace(marker_tmp, index_dir / CURRENT)
+    _prune(index_dir, keep=build_name)
+    return BuildReport(index_dir / build_name, len(articles), len(todo), len(articles) - len(todo), manifest["index_type"])
+
+
+def _prune(index_dir: Path, keep: str) -> None:
+    builds = sorted((p for p in index_dir.glob("v*") if p.is_dir()), key=lambda p: p.name)
+    for old in builds[:-KEEP_BUILDS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass
+class LoadedIndex:
+    build: Path
+    manifest: dict
+    docs: list[dict]
+    vectors: np.ndarray
+    faiss_index: object
+
+
+def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
+    """Load the live build; refuse it when it was built with another encoder."""
+    import faiss
+
+    build = current_build(index_dir)
+    manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+    if manifest["encoder"] != encoder_name:
+        raise EncoderMismatchError(
+            f"{index_dir}: built with encoder {manifest['encoder']!r} but {encoder_name!r} is configured; "
+            "rebuild it with `helpdesk kb build`"
+        )
+    docs = json.loads((build / "docs.json").read_text(encoding="utf-8"))
+    vectors = np.load(build / "vectors.npy")
+    return LoadedIndex(build, manifest, docs, vectors, faiss.read_index(str(build / "index.faiss")))
