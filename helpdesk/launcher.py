@@ -201,7 +201,11 @@ def run(settings: Settings, train: bool = True) -> int:
         train_if_needed(settings)
     build_kb(settings)
     services = Services(settings)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def _interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started from a shell that ignores SIGINT
     try:
         services.start()
         r = settings.rasa

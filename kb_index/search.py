@@ -18,7 +18,14 @@ from kb_index.index import LoadedIndex
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 0.35
 BM25_SATURATION = 6.0
+CODE_BOOST = 0.5
 _TOKEN = re.compile(r"0x[0-9a-f]+|[\w]+", re.UNICODE)
+_CODE = re.compile(r"^(?:0x[0-9a-f]{4,}|(?=\w*\d)(?=\w*[a-z])\w{4,})$")
+
+
+def error_codes(tokens: list[str]) -> set[str]:
+    """Tokens that look like error or stop codes (0x800ccc0e, 53003ab, ...): matched exactly."""
+    return {t for t in tokens if _CODE.match(t)}
 
 
 def tokenize(text: str) -> list[str]:
@@ -51,6 +58,7 @@ class KbSearcher:
         self.fallback_languages = fallback_languages
         corpus = [tokenize(" ".join((d["title"], d["summary"], " ".join(d["tags"]), d["body"]))) for d in index.docs]
         self._bm25 = BM25Okapi(corpus) if corpus else None
+        self._codes = [error_codes(tokens) for tokens in corpus]
         self._variants: dict[str, dict[str, int]] = {}
         for i, doc in enumerate(index.docs):
             self._variants.setdefault(doc["id"], {})[doc["lang"]] = i
@@ -71,6 +79,9 @@ class KbSearcher:
             raw = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
             raw = np.clip(raw, 0, None)
             lexical = raw / (raw + BM25_SATURATION)
+        codes = error_codes(tokens)
+        if codes:
+            lexical = lexical + np.array([CODE_BOOST * bool(codes & c) for c in self._codes], dtype=np.float32) / LEXICAL_WEIGHT
         fused = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical
         best: dict[str, int] = {}
         for i in np.argsort(-fused):

@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 INPUT_ISSUE_RESPONSES = {
     "empty": "utter_empty_message",
-    "no_words": "utter_empty_message",
+    "no_words": "utter_no_words",
     "unsupported_language": "utter_unsupported_language",
 }
 

@@ -6,7 +6,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import runtime
@@ -63,14 +63,14 @@ class ActionArticleSolved(Action):
 
 
 class ActionArticleNotSolved(Action):
-    """The article did not help: record it and escalate."""
+    """The article did not help: record it (the rules then escalate)."""
 
     def name(self) -> Text:
         return "action_article_not_solved"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         await _record(tracker, "not_solved")
-        return [SlotSet("pending_question", None), FollowupAction("action_escalate")]
+        return [SlotSet("pending_question", None)]
 
 
 async def _record(tracker: Tracker, outcome: str) -> None:

@@ -32,7 +32,7 @@ class Detection:
 def _identifiers(languages: tuple[str, ...]):
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    restricted = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+    restricted = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     restricted.set_languages(list(languages))
     everything = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     return restricted, everything
@@ -50,8 +50,8 @@ class LanguageDetector:
     def detect(self, text: str) -> Detection:
         tokens = words(text)
         restricted, everything = _identifiers(self.languages)
-        ranked = dict(restricted.rank(text))  # raw log-scores per language
-        scores = {lang: ranked.get(lang, -1e9) for lang in self.languages}
+        ranked = dict(restricted.rank(text))  # probabilities among the supported languages
+        scores = {lang: math.log(max(ranked.get(lang, 0.0), 1e-9)) for lang in self.languages}
         if self.lexicon is not None:
             lexical = self.lexicon.log_likelihoods(tokens)
             for lang in self.languages:

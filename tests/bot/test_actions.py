@@ -1,0 +1,174 @@
+"""Unit tests of the custom actions with a fake helpdesk service (httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import runtime
+from bot.actions.dialogue import ActionHandleUnclear
+from bot.actions.escalation import ActionEscalate, ActionTicketStatus
+from bot.actions.helpdesk_client import HelpdeskClient
+from bot.actions.language import ValidateSlotMappings
+from bot.actions.self_service import ActionArticleSolved, ActionSuggestArticle
+
+HIT = {"article_id": "vpn-cannot-connect", "lang": "nl", "score": 0.8, "title": "VPN maakt geen verbinding",
+       "summary": "Wat je zelf kunt doen.", "category": "vpn", "steps": ["Herstart", "Controleer"],
+       "fallback_language": False, "available_languages": ["en", "fr", "nl"], "url": "http://x/kb/vpn?lang=nl"}
+
+
+class FakeHelpdesk:
+    def __init__(self, hits=None, down=False):
+        self.hits = [HIT] if hits is None else hits
+        self.down = down
+        self.requests: list[httpx.Request] = []
+        self.tickets: dict[str, dict] = {}
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.down:
+            raise httpx.ConnectError("down")
+        if request.url.path == "/api/kb/search":
+            return httpx.Response(200, json={"hits": self.hits})
+        if request.url.path == "/api/tickets" and request.method == "POST":
+            draft = json.loads(request.content)
+            ticket = {**draft, "id": str(len(self.tickets) + 1), "status": "new"}
+            self.tickets.setdefault(draft["idempotency_key"], ticket)
+            return httpx.Response(201, json=self.tickets[draft["idempotency_key"]])
+        if request.url.path.startswith("/api/tickets/"):
+            wanted = request.url.path.rsplit("/", 1)[1]
+            for t in self.tickets.values():
+                if t["id"] == wanted:
+                    return httpx.Response(200, json=t)
+            return httpx.Response(404, json={"detail": "not found"})
+        if request.url.path == "/api/outcomes":
+            return httpx.Response(204)
+        return httpx.Response(404, json={"detail": "no route"})
+
+
+@pytest.fixture
+def helpdesk(monkeypatch, tmp_path):
+    fake = FakeHelpdesk()
+    client = HelpdeskClient("http://helpdesk", "t" * 20, tmp_path / "outbox", transport=httpx.MockTransport(fake.handler))
+    monkeypatch.setattr(runtime, "helpdesk", lambda: client)
+    fake.client = client
+    return fake
+
+
+def tracker(text="mijn VPN werkt niet", intent="vpn_problem", slots=None, entities=None, events=None, sender="u1"):
+    base = {"language": "nl", "input_issue": None, "suggested_articles": None, "pending_question": None}
+    return Tracker(sender, {**base, **(slots or {})},
+                   {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
+                   events or [{"event": "user", "text": text, "timestamp": 1.0}], False, None, None, "rest")
+
+
+def run(action, t, domain=None):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, domain or {}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_suggest_article_sends_steps_and_asks_if_solved(helpdesk):
+    messages, slots = run(ActionSuggestArticle(), tracker())
+    assert [m["response"] for m in messages] == ["utter_article", "utter_ask_solved"]
+    assert messages[0]["steps"] == "1. Herstart\n2. Controleer"
+    assert slots["pending_question"] == "kb_feedback"
+    assert slots["suggested_articles"] == ["vpn-cannot-connect"]
+    sent = json.loads(helpdesk.requests[0].content)
+    assert sent["lang"] == "nl" and sent["query"] == "mijn VPN werkt niet"
+
+
+def test_suggest_article_excludes_tried_articles_and_offers_ticket_when_none(helpdesk):
+    helpdesk.hits = []
+    messages, slots = run(ActionSuggestArticle(), tracker(slots={"suggested_articles": ["a1"]}))
+    assert json.loads(helpdesk.requests[0].content)["exclude"] == ["a1"]
+    assert [m["response"] for m in messages] == ["utter_no_article"]
+    assert slots["pending_question"] == "offer_ticket"
+
+
+def test_suggest_article_says_when_article_is_in_another_language(helpdesk):
+    helpdesk.hits = [{**HIT, "lang": "en", "fallback_language": True}]
+    messages, _ = run(ActionSuggestArticle(), tracker())
+    assert messages[0]["response"] == "utter_article_other_language" and messages[0]["article_lang"] == "en"
+
+
+def test_unsupported_language_is_answered_instead_of_searching(helpdesk):
+    messages, _ = run(ActionSuggestArticle(), tracker(slots={"input_issue": "unsupported_language"}))
+    assert [m["response"] for m in messages] == ["utter_unsupported_language"]
+    assert helpdesk.requests == []
+
+
+def test_escalate_creates_one_ticket_with_transcript_and_language(helpdesk):
+    events = [{"event": "user", "text": "mijn wachtwoord is Geheim123", "timestamp": 1.0},
+              {"event": "bot", "text": "Dit artikel kan je helpen", "timestamp": 2.0},
+              {"event": "user", "text": "nee", "timestamp": 3.0}]
+    t = tracker(text="nee", intent="deny", events=events,
+                slots={"problem_text": "mijn VPN werkt niet", "category": "vpn", "suggested_articles": ["vpn-x"],
+                       "since": "sinds vanmorgen"})
+    messages, slots = run(ActionEscalate(), t)
+    assert messages[0]["response"] == "utter_ticket_created" and slots["ticket_id"] == "1"
+    run(ActionEscalate(), t)
+    assert len(helpdesk.tickets) == 1  # same conversation, same problem: same ticket
+    draft = next(iter(helpdesk.tickets.values()))
+    assert draft["language"] == "nl" and draft["category"] == "vpn"
+    assert draft["facts"] == {"since": "sinds vanmorgen"}
+    assert [line["sender"] for line in draft["transcript"]] == ["user", "bot", "user"]
+    assert "Geheim123" not in json.dumps(draft)
+    assert draft["suggested_articles"] == [{"article_id": "vpn-x", "outcome": "not_solved"}]
+
+
+def test_escalation_is_spooled_when_the_service_is_down_and_delivered_later(helpdesk):
+    helpdesk.down = True
+    messages, _ = run(ActionEscalate(), tracker(intent="request_human"))
+    assert messages[0]["response"] == "utter_ticket_deferred"
+    assert len(list(helpdesk.client.spool_dir.glob("*.json"))) == 1
+    helpdesk.down = False
+    assert asyncio.run(helpdesk.client.flush_spool()) == 1
+    assert len(helpdesk.tickets) == 1 and not list(helpdesk.client.spool_dir.glob("*.json"))
+
+
+def test_ticket_status_only_for_the_requesters_tickets(helpdesk):
+    run(ActionEscalate(), tracker(sender="alice"))
+    mine, _ = run(ActionTicketStatus(), tracker(sender="alice", intent="ticket_status",
+                                               entities=[{"entity": "ticket_number", "value": "#1"}]))
+    assert mine[0]["response"] == "utter_ticket_status_new"
+    other, _ = run(ActionTicketStatus(), tracker(sender="bob", intent="ticket_status",
+                                                entities=[{"entity": "ticket_number", "value": "1"}]))
+    assert other[0]["response"] == "utter_ticket_not_found"
+
+
+def test_solved_records_outcome(helpdesk):
+    messages, slots = run(ActionArticleSolved(), tracker(intent="affirm", slots={"current_article": "vpn-x"}))
+    assert messages[0]["response"] == "utter_glad_solved" and slots["resolution"] == "self_service"
+    assert json.loads(helpdesk.requests[0].content)["outcome"] == "solved"
+
+
+@pytest.mark.parametrize("text, slots, expected_lang, issue", [
+    ("mijn VPN werkt niet meer sinds vanmorgen", {"language": None}, "nl", None),
+    ("merci", {"language": "nl"}, "nl", None),
+    ("mon imprimante n'imprime plus du tout depuis ce matin", {"language": "nl"}, "fr", None),
+    ("", {"language": None}, "en", "empty"),
+    ("😀😀", {"language": "fr"}, "fr", "no_words"),
+    ("Mein Drucker druckt nicht mehr seit gestern", {"language": "nl"}, "nl", "unsupported_language"),
+])
+def test_language_slot_extraction(text, slots, expected_lang, issue):
+    action = ValidateSlotMappings()
+    out = asyncio.run(action.extract_language(CollectingDispatcher(), tracker(text=text, slots=slots), {}))
+    assert out == {"language": expected_lang, "input_issue": issue}
+
+
+def test_explicit_language_switch():
+    t = tracker(text="can we speak English please", intent="change_language", slots={"language": "nl"},
+                entities=[{"entity": "target_language", "value": "en"}])
+    out = asyncio.run(ValidateSlotMappings().extract_language(CollectingDispatcher(), t, {}))
+    assert out["language"] == "en"
+
+
+def test_unclear_message_asks_to_rephrase():
+    messages, _ = run(ActionHandleUnclear(), tracker(intent="nlu_fallback"))
+    assert messages[0]["response"] == "utter_please_rephrase"

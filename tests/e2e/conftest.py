@@ -1,0 +1,54 @@
+"""Starts the three services as `make run` does (own ports and data folder) for the e2e tests."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from helpdesk.launcher import Services, build_kb, train_if_needed
+from helpdesk.settings import load_settings
+
+PORTS = {"HELPDESK_SERVICE__PORT": "18000", "HELPDESK_RASA__PORT": "15005", "HELPDESK_RASA__ACTIONS_PORT": "15055"}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = {
+        **PORTS,
+        "HELPDESK_DATA_DIR": str(tmp / "data"),
+        "HELPDESK_KB__INDEX_DIR": str(tmp / "kb_index"),
+        "HELPDESK_TICKETS__SQLITE_PATH": str(tmp / "data" / "tickets.db"),
+        "HELPDESK_SERVICE__PUBLIC_URL": "http://127.0.0.1:18000",
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        settings = load_settings()
+        train_if_needed(settings)
+        build_kb(settings)
+        services = Services(settings)
+        services.start()
+        try:
+            yield settings
+        finally:
+            services.stop()
+
+
+class Chat:
+    def __init__(self, settings, sender: str) -> None:
+        self.url = f"http://{settings.rasa.host}:{settings.rasa.port}/webhooks/rest/webhook"
+        self.sender = sender
+
+    def say(self, message: str) -> list[dict]:
+        response = httpx.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def text(self, message: str) -> str:
+        return "\n".join(m.get("text", "") for m in self.say(message))
+
+
+@pytest.fixture
+def chat(stack, request):
+    return lambda sender=None: Chat(stack, sender or f"{request.node.name}")

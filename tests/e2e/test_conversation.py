@@ -1,0 +1,121 @@
+"""End to end: Rasa (REST channel) + action server + helpdesk service, real model and real KB."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+import pytest
+
+from escalation.tickets.sqlite_store import SqliteTicketStore
+
+pytestmark = pytest.mark.e2e
+
+CONVERSATIONS = {
+    "nl": dict(greet="hallo", problem="mijn VPN werkt niet meer sinds vanmorgen", no="nee",
+               greet_reply="Ik ben de IT-helpdeskassistent", article="Dit artikel kan je helpen",
+               ticket=r"Ik heb ticket #(\d+) aangemaakt", article_id="vpn-"),
+    "fr": dict(greet="bonjour", problem="mon imprimante n'imprime plus", no="non",
+               greet_reply="Je suis l'assistant du helpdesk", article="Cet article devrait vous aider",
+               ticket=r"J'ai créé le ticket n° (\d+)", article_id="printer-"),
+    "en": dict(greet="hi there", problem="Outlook stopped syncing", no="no, that did not help",
+               greet_reply="I'm the IT helpdesk assistant", article="This article should help",
+               ticket=r"I've created ticket #(\d+)", article_id="outlook-"),
+}
+
+
+def store(settings) -> SqliteTicketStore:
+    return SqliteTicketStore(settings.path(settings.tickets.sqlite_path))
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "en"])
+def test_first_conversation_from_problem_to_article_to_ticket(stack, chat, lang):
+    c = CONVERSATIONS[lang]
+    conversation = chat(f"first-{lang}")
+    assert c["greet_reply"] in conversation.text(c["greet"])
+
+    reply = conversation.say(c["problem"])
+    text = "\n".join(m.get("text", "") for m in reply)
+    assert c["article"] in text
+    assert re.search(r"^1\. ", text, re.M), text          # the steps are shown
+    assert f"/kb/{c['article_id']}" in text and f"lang={lang}" in text
+    assert [b["payload"] for b in reply[-1]["buttons"]] == ["/affirm", "/deny"]
+
+    text = conversation.text(c["no"])
+    ticket_id = re.search(c["ticket"], text).group(1)
+    ticket = store(stack).get(ticket_id)
+    assert ticket.language == lang
+    assert ticket.requester.id == f"first-{lang}" and ticket.requester.channel == "rest"
+    assert ticket.transcript[0].text == c["greet"]
+    assert any(line.text == c["problem"] for line in ticket.transcript)
+    assert ticket.suggested_articles[0].article_id.startswith(c["article_id"])
+    assert ticket.suggested_articles[0].outcome == "not_solved"
+
+
+def test_article_that_solves_it_ends_as_self_service(stack, chat):
+    conversation = chat("solved-nl")
+    conversation.say("mijn printer drukt niet af")
+    assert "fijn dat het weer werkt" in conversation.text("ja")
+    assert store(stack).list(requester_id="solved-nl") == []
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("ik wil iemand van de helpdesk spreken", r"Ik heb ticket #(\d+)"),
+    ("je veux parler à un humain", r"J'ai créé le ticket n° (\d+)"),
+    ("can I talk to a real person please", r"I've created ticket #(\d+)"),
+])
+def test_asking_for_a_human_creates_the_ticket(stack, chat, message, expected):
+    text = chat().text(message)
+    ticket_id = re.search(expected, text).group(1)
+    assert store(stack).get(ticket_id).reason == "requested_human"
+
+
+def test_language_switch_on_request(stack, chat):
+    conversation = chat("switch")
+    assert "Ik ben" in conversation.text("hallo")
+    assert "continue in English" in conversation.text("can we speak English please?")
+    assert "This article should help" in conversation.text("my laptop is very slow")
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("", "seems to be empty"),
+    ("😀😀😀", "only read text"),
+    ("Mein Drucker druckt nicht mehr seit gestern, was soll ich tun?", "English, Dutch (Nederlands) or French"),
+    ("Il mio computer non si accende più da stamattina, aiuto", "English, Dutch (Nederlands) or French"),
+])
+def test_unusable_messages_get_a_clear_answer(stack, chat, message, expected):
+    assert expected in chat().text(message)
+
+
+def test_huge_and_html_messages_are_handled(stack, chat):
+    assert "Cet article devrait vous aider" in chat("huge").text("mon ordinateur est très lent " * 360)
+    reply = chat("html").text("<script>alert(1)</script> mijn printer doet het niet")
+    assert "Dit artikel kan je helpen" in reply
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"sender": "x", "message": "\xff\xfe"}'])
+def test_invalid_payloads_to_rasa_get_400(stack, body):
+    url = f"http://127.0.0.1:{stack.rasa.port}/webhooks/rest/webhook"
+    response = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "json" in response.text.lower()
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe\x00"])
+def test_invalid_payloads_to_helpdesk_get_a_clear_error(stack, body):
+    response = httpx.post(f"{stack.helpdesk_url}/api/tickets", content=body,
+                          headers={"Content-Type": "application/json", "Authorization": f"Bearer {stack.api_token()}"})
+    assert response.status_code in (400, 422) and response.json()["detail"]
+
+
+def test_versions_rasa_3_6_with_rasa_sdk_3_11_action_server(stack):
+    """Rasa 3.6.21 talks to the rasa-sdk 3.11 action server (Python 3.11): the conversations above
+    only work through it; here the versions and the registered actions are checked."""
+    version = httpx.get(f"http://127.0.0.1:{stack.rasa.port}/version").json()
+    assert version["version"] == "3.6.21"
+    actions = {a["name"] for a in httpx.get(f"http://127.0.0.1:{stack.rasa.actions_port}/actions").json()}
+    assert {"action_suggest_article", "action_escalate", "action_validate_slot_mappings"} <= actions
+    import rasa_sdk
+
+    assert rasa_sdk.__version__.startswith("3.11")
+    assert json.loads(httpx.get(f"{stack.helpdesk_url}/health").text)["kb_articles"] >= 120

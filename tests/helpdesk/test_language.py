@@ -1,0 +1,56 @@
+import pytest
+
+from helpdesk.language import Detection, LanguageDetector, decide_conversation_language
+from helpdesk.settings import PROJECT_ROOT
+
+LANGS = ["nl", "fr", "en"]
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return LanguageDetector.from_nlu_dir(PROJECT_ROOT / "nlu_data", LANGS)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("mijn VPN werkt niet meer sinds vanmorgen", "nl"),
+    ("allee mijn pc is traag", "nl"),
+    ("hallo", "nl"),
+    ("neen", "nl"),
+    ("mon imprimante n'imprime plus", "fr"),
+    ("bonjour", "fr"),
+    ("mon PC rame", "fr"),
+    ("Outlook stopped syncing", "en"),
+    ("hello", "en"),
+    ("thanks", "en"),
+])
+def test_detects_short_chat_messages(detector, text, lang):
+    assert detector.detect(text).lang == lang
+
+
+@pytest.mark.parametrize("text", ["Mein Drucker druckt nicht mehr seit gestern",
+                                  "Il mio computer non si accende più da stamattina"])
+def test_flags_other_languages(detector, text):
+    assert not detector.detect(text).supported
+
+
+def test_emoji_only_has_no_words(detector):
+    assert detector.detect("😀😀😀").words == 0
+
+
+def decide(current, lang, words, confidence=1.0, **kw):
+    return decide_conversation_language(current, Detection(lang, confidence, words), supported=LANGS, **kw)
+
+
+def test_language_is_sticky_for_short_messages():
+    assert decide(None, "fr", 1) == "fr"
+    assert decide("nl", "fr", 1) == "nl"          # "merci" does not switch
+    assert decide("nl", "en", 2) == "nl"          # "ok thanks" neither
+    assert decide("nl", "fr", 6, 0.99) == "fr"    # a real French sentence does
+    assert decide("nl", "fr", 6, 0.5) == "nl"     # unless unsure
+
+
+def test_explicit_request_wins_and_unsupported_changes_nothing():
+    assert decide("nl", "nl", 4, requested="en") == "en"
+    assert decide("nl", "nl", 4, requested="de") == "nl"
+    unsupported = Detection("nl", 1.0, 7, supported=False, other_lang="de")
+    assert decide_conversation_language("fr", unsupported, supported=LANGS) == "fr"

@@ -1,0 +1,64 @@
+import pytest
+
+from kb_index.articles import load_articles, parse_article
+from kb_index.errors import ArticleFormatError
+from tests.conftest import write_article
+
+GOOD = """---
+id: vpn-x
+lang: en
+title: VPN
+category: vpn
+tags: [vpn, "0x800ccc0e"]
+summary: Fix the VPN.
+---
+Intro line.
+
+1. First.
+2. Second.
+"""
+
+
+def test_parse_reads_front_matter_and_steps():
+    article = parse_article(GOOD, "x.md")
+    assert (article.id, article.lang, article.category) == ("vpn-x", "en", "vpn")
+    assert article.tags == ("vpn", "0x800ccc0e")
+    assert article.steps == ("First.", "Second.")
+    assert article.intro == "Intro line."
+    assert article.key == "vpn-x.en"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("no front matter\n1. step", "front matter"),
+    (GOOD.replace("title: VPN\n", ""), "title"),
+    (GOOD.replace("1. First.\n2. Second.\n", "no steps"), "numbered steps"),
+    (GOOD.replace('"0x800ccc0e"', "0x800ccc0e"), "tags must be"),
+    ("---\n: [\n---\n1. a", "invalid YAML"),
+])
+def test_parse_rejects_bad_articles_with_a_clear_message(text, message):
+    with pytest.raises(ArticleFormatError, match=message):
+        parse_article(text, "bad.md")
+
+
+def test_load_finds_articles_recursively_and_refuses_duplicates(tmp_path):
+    (tmp_path / "sub").mkdir()
+    write_article(tmp_path, "a", "en", "A")
+    write_article(tmp_path / "sub", "b", "nl", "B")
+    (tmp_path / "README.md").write_text("not an article")
+    assert sorted(a.key for a in load_articles(tmp_path)) == ["a.en", "b.nl"]
+    write_article(tmp_path / "sub", "a", "en", "A again")
+    with pytest.raises(ArticleFormatError, match="duplicate"):
+        load_articles(tmp_path)
+
+
+def test_shipped_kb_has_40_articles_each_in_three_languages(project_root):
+    articles = load_articles(project_root / "kb" / "articles")
+    by_id: dict[str, set[str]] = {}
+    for a in articles:
+        by_id.setdefault(a.id, set()).add(a.lang)
+        assert len(a.steps) >= 3, a.path
+        assert a.summary and "\n" not in a.summary
+    assert len(by_id) >= 40
+    assert all(langs == {"nl", "fr", "en"} for langs in by_id.values()), by_id
+    categories = {a.category for a in articles}
+    assert {"vpn", "printer", "email", "password", "security", "lost_device"} <= categories
