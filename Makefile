@@ -13,6 +13,12 @@ help:
 	scripts/install-rasa
 
 install: .venv/.installed .venv-rasa/.installed
+	scripts/install-web
+
+# what only the tests need: Request Tracker 5 (Debian packages) and Debian's chromium
+test-deps:
+	scripts/install-rt
+	scripts/install-browser
 
 train: install
 	$(VENV)/python -c "from helpdesk.settings import load_settings; from helpdesk.launcher import train_if_needed; train_if_needed(load_settings())"
@@ -23,7 +29,20 @@ kb-index: install
 run: install
 	$(VENV)/helpdesk run
 
-test: install
+test: install test-deps
 	$(VENV)/python -m pytest -v -rA --durations=10
 
-.PHONY: help install train kb-index run test
+# Benchmarks and evaluations (figures, not pass/fail tests)
+bench-lang: install
+	$(VENV)/python -m helpdesk.evaluation.langid
+
+eval-nlu: install
+	$(VENV)/python -m helpdesk.evaluation.nlu
+
+eval-kb: install
+	$(VENV)/python -m kb_index.evaluation
+
+bench-kb: install
+	$(VENV)/python -m kb_index.benchmark
+
+.PHONY: help install test-deps train kb-index run test bench-lang eval-nlu eval-kb bench-kb

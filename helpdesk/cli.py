@@ -29,6 +29,7 @@ def _progress(label: str):
 
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
+    """Index every ``*.md`` article under --kb; broken files are named and skipped (exit code 1)."""
     from kb_index.articles import load_articles
     from kb_index.embedders import get_embedder
     from kb_index.index import build_index
@@ -36,10 +37,17 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
     settings = load_settings()
     kb_dir = Path(args.kb or settings.path(settings.kb.articles_dir))
     index_dir = Path(args.index or settings.path(settings.kb.index_dir))
-    articles = load_articles(kb_dir)
+    errors: list[KbError] = []
+    articles = load_articles(kb_dir, errors)
+    for error in errors:
+        print(f"skipped: {error}", file=sys.stderr)
     print(f"{len(articles)} article variants in {kb_dir}", file=sys.stderr)
-    report = build_index(articles, get_embedder(args.encoder or settings.kb.encoder), index_dir, _progress("embedding"))
+    report = build_index(articles, get_embedder(args.encoder or settings.kb.encoder), index_dir, _progress("embedding"),
+                         hnsw_threshold=settings.kb.hnsw_threshold)
     print(f"index {report.path}: {report.total} variants ({report.embedded} embedded, {report.reused} reused), {report.index_type}")
+    if errors:
+        print(f"{len(errors)} file(s) skipped, see above", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -52,33 +60,38 @@ def _searcher(args: argparse.Namespace):
 
 
 def _hits_json(hits) -> list[dict]:
-    return [{"article_id": h.article_id, "lang": h.lang, "score": h.score, "title": h.title} for h in hits]
+    return [{"article_id": h.article_id, "lang": h.lang, "score": h.score} for h in hits]
 
 
 def cmd_kb_search(args: argparse.Namespace) -> int:
+    """One query, or ``--jsonl``: ``{"id", "query"[, "lang"]}`` lines in, ``{"id", "hits"}`` lines out."""
     live, settings = _searcher(args)
     min_score = settings.kb.min_score if args.min_score is None else args.min_score
+    top_k = args.top_k or settings.kb.top_k
     if args.jsonl:
+        live.searcher()  # a missing index or another encoder is reported once, before reading stdin
         for line_no, line in enumerate(sys.stdin, 1):
             if not line.strip():
                 continue
             try:
                 item = json.loads(line)
                 query = str(item["query"])
-            except (json.JSONDecodeError, KeyError, TypeError):
-                print(json.dumps({"line": line_no, "error": "expected {\"id\": ..., \"query\": ...}"}))
+                lang = item.get("lang") or args.lang
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+                print(json.dumps({"line": line_no, "error": "expected {\"id\": ..., \"query\": ...}"}), flush=True)
                 continue
-            hits = live.search(query, top_k=args.top_k, lang=item.get("lang") or args.lang, min_score=min_score)
+            hits = live.search(query, top_k=top_k, lang=lang, min_score=min_score)
             print(json.dumps({"id": item.get("id"), "hits": _hits_json(hits)}, ensure_ascii=False), flush=True)
         return 0
-    if not args.query:
+    if not args.query or not args.query.strip():
         print("give a query, or --jsonl to read queries from stdin", file=sys.stderr)
         return 2
-    hits = live.search(args.query, top_k=args.top_k, lang=args.lang, min_score=min_score)
+    hits = live.search(args.query, top_k=top_k, lang=args.lang, min_score=min_score)
     if not hits:
         print("no article above the score threshold")
     for h in hits:
-        print(f"{h.score:.3f}  {h.article_id} [{h.lang}]  {h.title}")
+        note = " (not available in the requested language)" if h.fallback_language else ""
+        print(f"{h.score:.3f}  {h.article_id} [{h.lang}]  {h.title}{note}")
     return 0
 
 
@@ -123,6 +136,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(load_settings(), train=not args.no_train)
 
 
+def cmd_rt_setup(args: argparse.Namespace) -> int:
+    from escalation.tickets.rt import RtTicketBackend
+    from escalation.tickets.rt_setup import setup
+
+    settings = load_settings()
+    if args.url:
+        settings.rt.url = args.url
+    rt = RtTicketBackend(settings.rt, default_language=settings.default_language)
+    try:
+        setup(rt, settings, say=lambda line: print(line, file=sys.stderr))
+    finally:
+        rt.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helpdesk", description="Multilingual first-line IT-support assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,11 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_kb_build)
     search = kb.add_parser("search", help="search the KB index")
     search.add_argument("query", nargs="?")
-    search.add_argument("--index")
-    search.add_argument("--encoder")
-    search.add_argument("--top-k", type=int, default=3)
-    search.add_argument("--lang")
-    search.add_argument("--min-score", type=float)
+    search.add_argument("--index", help="index folder (default: kb.index_dir)")
+    search.add_argument("--encoder", help="encoder name (default from settings)")
+    search.add_argument("--top-k", type=int, help="number of articles (default: kb.top_k)")
+    search.add_argument("--lang", help="preferred article language (nl, fr, en)")
+    search.add_argument("--min-score", type=float, help="score threshold (default: kb.min_score)")
     search.add_argument("--jsonl", action="store_true", help="read {id, query} lines on stdin")
     search.set_defaults(func=cmd_kb_search)
 
@@ -148,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("text", nargs="?")
     detect.add_argument("--jsonl", action="store_true", help="read {id, text} lines on stdin")
     detect.set_defaults(func=cmd_lang_detect)
+
+    rt = sub.add_parser("rt", help="Request Tracker 5 backend").add_subparsers(dest="rt_command", required=True)
+    rt_setup = rt.add_parser("setup", help="create the queues and custom fields the RT backend needs (idempotent)")
+    rt_setup.add_argument("--url", help="RT base URL (default: rt.url from the settings)")
+    rt_setup.set_defaults(func=cmd_rt_setup)
 
     serve = sub.add_parser("serve", help="run the helpdesk web service only")
     serve.set_defaults(func=cmd_serve)

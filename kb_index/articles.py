@@ -107,21 +107,32 @@ def parse_article(text: str, path: str = "") -> Article:
     )
 
 
-def load_articles(folder: Path) -> list[Article]:
-    """Every ``*.md`` article found recursively under ``folder`` (README.md files excepted)."""
+def load_articles(folder: Path, errors: list[ArticleFormatError] | None = None) -> list[Article]:
+    """Every ``*.md`` article found recursively under ``folder`` (README.md files excepted).
+
+    A broken file or a duplicate ``<id>.<lang>`` raises :class:`ArticleFormatError` naming the file;
+    when an ``errors`` list is given the problem is appended to it instead and the file skipped, so a
+    build indexes the rest.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ArticleFormatError(f"{folder}: no such folder")
     articles: dict[str, Article] = {}
     for path in sorted(folder.rglob("*.md")):
-        if path.name.lower() == "readme.md":
+        if path.name.lower() == "readme.md" or not path.is_file():
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ArticleFormatError(f"{path}: not UTF-8 text") from exc
-        article = parse_article(text, str(path))
-        if article.key in articles:
-            raise ArticleFormatError(f"{path}: duplicate article {article.key} (also {articles[article.key].path})")
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise ArticleFormatError(f"{path}: not UTF-8 text") from exc
+            article = parse_article(text, str(path))
+            if article.key in articles:
+                raise ArticleFormatError(f"{path}: duplicate article {article.key} (also {articles[article.key].path})")
+        except ArticleFormatError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
         articles[article.key] = article
     return list(articles.values())

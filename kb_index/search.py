@@ -1,35 +1,61 @@
-"""Hybrid KB search: dense cosine similarity fused with BM25, grouped per article.
+"""Hybrid KB search: dense cosine similarity fused with BM25 and an exact error-code boost, grouped per article.
 
 Every language variant of every article is indexed, so a query in any language finds the article
 through whichever variant is closest; the hit is then returned in the requested language when that
 variant exists, else in the best available one (``fallback_language`` tells so).
+
+Score of a variant (the article takes its best variant)::
+
+    score = dense_weight * cosine + lexical_weight * bm25 / (bm25 + saturation) + code_boost * [shared error code]
+
+The weights and the ``kb.min_score`` threshold are calibrated on ``eval/kb/queries.jsonl`` with
+``python -m kb_index.evaluation --calibrate`` (see docs/kb.md). Small KBs are scored exhaustively
+(exact); above ``kb.hnsw_threshold`` the candidates are the HNSW neighbours plus the best lexical
+matches, then scored exactly.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from kb_index.embedders.base import Embedder
 from kb_index.index import LoadedIndex
+from kb_index.lexical import Bm25, error_codes, is_error_code, tokenize
 
-DENSE_WEIGHT = 1.0
-LEXICAL_WEIGHT = 0.35
-BM25_SATURATION = 6.0
-CODE_BOOST = 0.5
-_TOKEN = re.compile(r"0x[0-9a-f]+|[\w]+", re.UNICODE)
-_CODE = re.compile(r"^(?:0x[0-9a-f]{4,}|(?=\w*\d)(?=\w*[a-z])\w{4,})$")
+MAX_QUERY_CHARS = 2000
+# Above this many variants the exact matrix-vector product runs with one BLAS thread: on two shared
+# cores OpenBLAS's own threads made it 8x slower (14 ms instead of 1.8 ms at 10,000 variants).
+SINGLE_THREAD_BLAS_ROWS = 2000
+ANN_CANDIDATES = 200
+LEXICAL_CANDIDATES = 200
 
-
-def error_codes(tokens: list[str]) -> set[str]:
-    """Tokens that look like error or stop codes (0x800ccc0e, 53003ab, ...): matched exactly."""
-    return {t for t in tokens if _CODE.match(t)}
+__all__ = ["DEFAULT_WEIGHTS", "Hit", "KbSearcher", "RankingWeights", "Signals", "error_codes", "tokenize"]
 
 
-def tokenize(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+@dataclass(frozen=True)
+class RankingWeights:
+    """How the dense, lexical and error-code signals are fused (calibrated, see docs/kb.md)."""
+
+    dense: float = 1.0
+    lexical: float = 0.5
+    bm25_saturation: float = 10.0
+    code_boost: float = 0.5
+    category_boost: float = 0.1  # for the category the NLU recognised; breaks near-ties, never passes the threshold
+
+
+DEFAULT_WEIGHTS = RankingWeights()
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Per candidate variant: its document index, cosine similarity, raw BM25 and error-code match."""
+
+    ids: np.ndarray
+    dense: np.ndarray
+    bm25: np.ndarray
+    code: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -45,67 +71,109 @@ class Hit:
     steps: tuple[str, ...]
     fallback_language: bool = False
     available_languages: tuple[str, ...] = field(default_factory=tuple)
+    code_match: bool = False
 
 
 class KbSearcher:
     """Searches one loaded index with one embedder. Thread-safe for reads."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, fallback_languages: tuple[str, ...] = ("en",)) -> None:
-        from rank_bm25 import BM25Okapi
-
+    def __init__(self, index: LoadedIndex, embedder: Embedder, fallback_languages: tuple[str, ...] = ("en",),
+                 weights: RankingWeights = DEFAULT_WEIGHTS) -> None:
         self.index = index
         self.embedder = embedder
         self.fallback_languages = fallback_languages
+        self.weights = weights
         corpus = [tokenize(" ".join((d["title"], d["summary"], " ".join(d["tags"]), d["body"]))) for d in index.docs]
-        self._bm25 = BM25Okapi(corpus) if corpus else None
-        self._codes = [error_codes(tokens) for tokens in corpus]
+        self._bm25 = Bm25(corpus)
+        self._approximate = index.manifest.get("index_type", "IndexFlatIP") != "IndexFlatIP"
         self._variants: dict[str, dict[str, int]] = {}
         for i, doc in enumerate(index.docs):
             self._variants.setdefault(doc["id"], {})[doc["lang"]] = i
+        self._blas_limit = None
+        if not self._approximate and len(index.docs) >= SINGLE_THREAD_BLAS_ROWS:
+            from threadpoolctl import ThreadpoolController
+
+            self._blas_limit = ThreadpoolController().limit
 
     def search(self, query: str, top_k: int = 3, lang: str | None = None, min_score: float = 0.0,
-               exclude: frozenset[str] | set[str] = frozenset()) -> list[Hit]:
-        """Best articles for ``query``, at most ``top_k``, each at or above ``min_score``."""
-        docs = self.index.docs
-        if not docs or not query.strip():
+               exclude: frozenset[str] | set[str] = frozenset(), category: str | None = None) -> list[Hit]:
+        """Best articles for ``query``, at most ``top_k``, each at or above ``min_score``.
+
+        ``category`` (the problem category the NLU recognised) lifts that category's articles by
+        ``weights.category_boost`` in the ranking; the threshold applies to the unboosted score.
+        """
+        query = query[:MAX_QUERY_CHARS]
+        if not self.index.docs or not query.strip() or top_k < 1:
             return []
-        qvec = self.embedder.encode([query])[0]
-        dense = self.index.vectors @ qvec  # exact cosine for every variant; the faiss index serves large KBs
-        if len(docs) > 20_000:
-            dense = self._faiss_dense(qvec)
-        lexical = np.zeros(len(docs), dtype=np.float32)
-        tokens = tokenize(query)
-        if self._bm25 is not None and tokens:
-            raw = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-            raw = np.clip(raw, 0, None)
-            lexical = raw / (raw + BM25_SATURATION)
-        codes = error_codes(tokens)
-        if codes:
-            lexical = lexical + np.array([CODE_BOOST * bool(codes & c) for c in self._codes], dtype=np.float32) / LEXICAL_WEIGHT
-        fused = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical
+        qvec = np.asarray(self.embedder.encode([query])[0], dtype=np.float32)
+        signals = self.signals(query, qvec)
+        fused = self.fuse(signals)
+        ranking = fused
+        if category:
+            same = np.array([self.index.docs[i]["category"] == category for i in signals.ids], dtype=bool)
+            ranking = np.where(fused >= min_score, fused + self.weights.category_boost * same, fused)
+        best = self.rank_articles(signals, ranking, top_k, min_score, exclude)
+        return [self._hit(a, lang, float(fused[j]), float(signals.dense[j]), float(self._lexical(signals)[j]),
+                          bool(signals.code[j])) for a, j in best]
+
+    def signals(self, query: str, qvec: np.ndarray) -> Signals:
+        """The dense, BM25 and error-code signals of the candidate variants for one query."""
+        tokens = tokenize(query[:MAX_QUERY_CHARS])
+        raw = self._bm25.scores(tokens)
+        code_ids = [self._bm25.documents_with(t) for t in set(tokens) if is_error_code(t)]
+        if self._approximate:
+            ids = self._candidates(qvec, raw, code_ids)
+            dense = self.index.vectors[ids] @ qvec
+        else:
+            ids = np.arange(len(self.index.docs))
+            if self._blas_limit is None:
+                dense = self.index.vectors @ qvec
+            else:
+                with self._blas_limit(limits=1, user_api="blas"):
+                    dense = self.index.vectors @ qvec
+        code = np.zeros(len(self.index.docs), dtype=bool)
+        for hit_ids in code_ids:
+            code[hit_ids] = True
+        return Signals(ids, dense.astype(np.float32), np.clip(raw[ids], 0, None), code[ids])
+
+    def _lexical(self, signals: Signals, weights: RankingWeights | None = None) -> np.ndarray:
+        w = weights or self.weights
+        return signals.bm25 / (signals.bm25 + w.bm25_saturation)
+
+    def fuse(self, signals: Signals, weights: RankingWeights | None = None) -> np.ndarray:
+        """The fused score of every candidate variant (see the module docstring)."""
+        w = weights or self.weights
+        return w.dense * signals.dense + w.lexical * self._lexical(signals, w) + w.code_boost * signals.code
+
+    def rank_articles(self, signals: Signals, fused: np.ndarray, top_k: int, min_score: float = float("-inf"),
+                      exclude: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, int]]:
+        """``(article_id, candidate position)`` of the best variant of the ``top_k`` best articles."""
         best: dict[str, int] = {}
-        for i in np.argsort(-fused):
-            article_id = docs[i]["id"]
+        for j in np.argsort(-fused, kind="stable"):
+            if fused[j] < min_score:
+                break
+            article_id = self.index.docs[signals.ids[j]]["id"]
             if article_id in exclude or article_id in best:
                 continue
-            best[article_id] = int(i)
+            best[article_id] = int(j)
             if len(best) >= top_k:
                 break
-        hits = []
-        for article_id, i in best.items():
-            if fused[i] < min_score:
-                continue
-            hits.append(self._hit(article_id, lang, float(fused[i]), float(dense[i]), float(lexical[i])))
-        return hits
+        return list(best.items())
 
-    def _faiss_dense(self, qvec: np.ndarray) -> np.ndarray:
-        k = min(200, len(self.index.docs))
-        scores, ids = self.index.faiss_index.search(qvec[None, :].astype(np.float32), k)
-        dense = np.full(len(self.index.docs), -1.0, dtype=np.float32)
-        dense[ids[0][ids[0] >= 0]] = scores[0][ids[0] >= 0]
-        return dense
+    def _candidates(self, qvec: np.ndarray, raw: np.ndarray, code_ids: list[np.ndarray]) -> np.ndarray:
+        """HNSW neighbours ∪ best lexical matches ∪ error-code matches (approximate path only)."""
+        n = len(self.index.docs)
+        _, ann = self.index.faiss_index.search(qvec[None, :], min(ANN_CANDIDATES, n))
+        parts = [ann[0][ann[0] >= 0]]
+        nonzero = np.flatnonzero(raw > 0)
+        if len(nonzero) > LEXICAL_CANDIDATES:
+            nonzero = nonzero[np.argpartition(-raw[nonzero], LEXICAL_CANDIDATES)[:LEXICAL_CANDIDATES]]
+        parts.append(nonzero)
+        parts.extend(ids[:LEXICAL_CANDIDATES] for ids in code_ids)
+        return np.unique(np.concatenate(parts).astype(np.int64))
 
-    def _hit(self, article_id: str, lang: str | None, score: float, dense: float, lexical: float) -> Hit:
+    def _hit(self, article_id: str, lang: str | None, score: float, dense: float, lexical: float,
+             code_match: bool) -> Hit:
         variants = self._variants[article_id]
         order = ([lang] if lang else []) + list(self.fallback_languages) + sorted(variants)
         chosen = next(code for code in order if code in variants)
@@ -122,4 +190,5 @@ class KbSearcher:
             steps=tuple(doc["steps"]),
             fallback_language=bool(lang) and chosen != lang,
             available_languages=tuple(sorted(variants)),
+            code_match=code_match,
         )

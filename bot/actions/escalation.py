@@ -1,10 +1,12 @@
-"""Escalation to a human: the ticket with the conversation's context, and ticket status."""
+"""Escalation to a human: the ticket with the conversation's context, its status, and follow-ups."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime
 from typing import Any, Dict, List, Text
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -12,19 +14,18 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text, requester, session_start, transcript
-from bot.actions.errors import HelpdeskUnavailable, NotFound
+from bot.actions.errors import ActionError, HelpdeskUnavailable, NotFound
 from helpdesk.privacy import mask
 
 log = logging.getLogger(__name__)
 FACT_SLOTS = ("device", "application", "os", "error_code", "since", "scope", "location")
 
 
-def ticket_draft(tracker: Tracker, reason: str) -> dict:
+def ticket_draft(tracker: Tracker, reason: str, **extra: Any) -> dict:
     settings = runtime.settings()
     problem = tracker.get_slot("problem_text") or latest_text(tracker)
     problem = mask(problem, settings.privacy.mask_personal_data)
     key_source = f"{tracker.sender_id}|{session_start(tracker)}|{problem}"
-    category = tracker.get_slot("category")
     suggested = tracker.get_slot("suggested_articles") or []
     solved = tracker.get_slot("resolution") == "self_service"
     return {
@@ -33,14 +34,65 @@ def ticket_draft(tracker: Tracker, reason: str) -> dict:
         "language": tracker.get_slot("language") or settings.default_language,
         "subject": (problem or "Chat escalation")[:120],
         "description": problem,
-        "category": category,
+        "category": tracker.get_slot("category"),
         "facts": {name: tracker.get_slot(name) for name in FACT_SLOTS if tracker.get_slot(name)},
         "transcript": transcript(tracker, settings.privacy.mask_personal_data),
         "suggested_articles": [
             {"article_id": a, "outcome": "solved" if solved else "not_solved"} for a in suggested
         ],
         "reason": reason,
+        **extra,
     }
+
+
+def local_time(iso: str | None) -> str:
+    """An ISO timestamp as the user reads it: 'HH:MM' today, else 'DD/MM HH:MM' (settings timezone)."""
+    if not iso:
+        return "?"
+    zone = ZoneInfo(runtime.settings().timezone)
+    when = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(zone)
+    today = datetime.now(zone).date()
+    return when.strftime("%H:%M") if when.date() == today else when.strftime("%d/%m %H:%M")
+
+
+async def earlier_related(tracker: Tracker, category: str | None) -> dict | None:
+    """The requester's most recent earlier ticket of the same category, if any (last 30 days)."""
+    if not category:
+        return None
+    try:
+        recent = await runtime.helpdesk().recent_tickets(tracker.sender_id)
+    except ActionError as exc:
+        log.info("no previous interventions: %s", exc)
+        return None
+    return next((t for t in recent if t.get("category") == category and t.get("id")), None)
+
+
+async def create_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, draft: dict) -> List[Dict]:
+    """Create the ticket and tell the user its number and expected response (or the kept reference)."""
+    earlier = await earlier_related(tracker, draft.get("category"))
+    if earlier:
+        draft["related_to"] = [str(earlier["id"])]
+    try:
+        ticket = await runtime.helpdesk().create_ticket(draft)
+    except HelpdeskUnavailable as exc:
+        log.warning("ticket creation deferred: %s", exc)
+        dispatcher.utter_message(response="utter_ticket_deferred", reference=draft["idempotency_key"][:8])
+        return [SlotSet("pending_question", None)]
+    number = ticket.get("id") or ticket.get("reference")
+    if earlier:
+        dispatcher.utter_message(response="utter_previous_ticket", previous_id=earlier["id"],
+                                 previous_subject=earlier.get("subject", ""))
+    problem = ticket.get("problem")
+    if problem:
+        dispatcher.utter_message(response="utter_known_problem", title=problem.get("title", ""),
+                                 since=local_time(problem.get("since")), ticket_id=number)
+    elif ticket.get("delivery") == "outbox" or not ticket.get("id"):
+        dispatcher.utter_message(response="utter_ticket_deferred", reference=number)
+    else:
+        dispatcher.utter_message(response="utter_ticket_created", ticket_id=number,
+                                 response_due=local_time(ticket.get("response_due")),
+                                 priority=ticket.get("priority") or "")
+    return [SlotSet("ticket_id", str(number)), SlotSet("pending_question", None)]
 
 
 class ActionEscalate(Action):
@@ -52,43 +104,105 @@ class ActionEscalate(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
         draft = ticket_draft(tracker, "requested_human" if intent == "request_human" else "not_solved")
-        try:
-            ticket = await runtime.helpdesk().create_ticket(draft)
-        except HelpdeskUnavailable as exc:
-            log.warning("ticket creation deferred: %s", exc)
-            dispatcher.utter_message(response="utter_ticket_deferred", reference=draft["idempotency_key"][:8])
-            return [SlotSet("pending_question", None)]
-        dispatcher.utter_message(response="utter_ticket_created", ticket_id=ticket["id"])
-        return [SlotSet("ticket_id", ticket["id"]), SlotSet("pending_question", None)]
+        return await create_ticket(dispatcher, tracker, draft)
+
+
+class ActionSecurityIncident(Action):
+    """Phishing, a compromised account, a lost or stolen device: safety advice first, then an urgent ticket."""
+
+    def name(self) -> Text:
+        return "action_security_incident"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        category = tracker.get_slot("category") or "security"
+        dispatcher.utter_message(response=f"utter_security_advice_{category}")
+        draft = ticket_draft(tracker, "security", urgency="high", impact="high")
+        return await create_ticket(dispatcher, tracker, draft)
+
+
+def _ticket_number(tracker: Tracker) -> str | None:
+    number = next(tracker.get_latest_entity_values("ticket_number"), None) or tracker.get_slot("ticket_id")
+    if not number:
+        return None
+    text = str(number).strip().lstrip("#").upper()
+    return text if text.startswith("R-") else ("".join(ch for ch in text if ch.isdigit()).lstrip("0") or None)
+
+
+async def _requesters_ticket(tracker: Tracker) -> dict | None:
+    """The ticket the user means: the number given, the one of this conversation, or their latest."""
+    client = runtime.helpdesk()
+    number = _ticket_number(tracker)
+    if number:
+        return await client.get_ticket(number, tracker.sender_id)
+    mine = await client.recent_tickets(tracker.sender_id, days=365, limit=1)
+    return mine[0] if mine else None
 
 
 class ActionTicketStatus(Action):
-    """Status of a ticket of this requester (the number from the message, or the latest one)."""
+    """Status of a ticket of this requester (never someone else's)."""
 
     def name(self) -> Text:
         return "action_ticket_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        number = next(tracker.get_latest_entity_values("ticket_number"), None) or tracker.get_slot("ticket_id")
-        digits = "".join(ch for ch in str(number or "") if ch.isdigit())
-        client = runtime.helpdesk()
         try:
-            if digits:
-                ticket = await client.get_ticket(digits.lstrip("0") or "0")
-                if ticket["requester"]["id"] != tracker.sender_id:
-                    raise NotFound("not this requester's ticket")
-            else:
-                mine = await client.list_tickets(tracker.sender_id)
-                if not mine:
-                    dispatcher.utter_message(response="utter_no_tickets")
-                    return []
-                ticket = mine[0]
+            ticket = await _requesters_ticket(tracker)
         except NotFound:
-            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=digits)
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=_ticket_number(tracker) or "")
             return []
-        except HelpdeskUnavailable:
+        except ActionError:
             dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        if ticket is None:
+            dispatcher.utter_message(response="utter_no_tickets")
             return []
         dispatcher.utter_message(response=f"utter_ticket_status_{ticket['status']}", ticket_id=ticket["id"],
                                  subject=ticket["subject"])
-        return []
+        return [SlotSet("ticket_id", str(ticket["id"]))]
+
+
+class ActionCloseTicket(Action):
+    """The user says it works again: resolve their ticket."""
+
+    def name(self) -> Text:
+        return "action_close_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        try:
+            ticket = await _requesters_ticket(tracker)
+            if ticket is None:
+                dispatcher.utter_message(response="utter_no_tickets")
+                return []
+            await runtime.helpdesk().set_status(str(ticket["id"]), tracker.sender_id, "resolved")
+        except NotFound:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=_ticket_number(tracker) or "")
+            return []
+        except ActionError:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        dispatcher.utter_message(response="utter_ticket_closed", ticket_id=ticket["id"])
+        return [SlotSet("ticket_id", str(ticket["id"]))]
+
+
+class ActionAddTicketInfo(Action):
+    """Add the text the user gave (add_info_form) to their ticket as a comment."""
+
+    def name(self) -> Text:
+        return "action_add_ticket_info"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        text = mask(tracker.get_slot("ticket_comment") or "", runtime.settings().privacy.mask_personal_data)
+        try:
+            ticket = await _requesters_ticket(tracker)
+            if ticket is None:
+                dispatcher.utter_message(response="utter_no_tickets")
+                return [SlotSet("ticket_comment", None)]
+            await runtime.helpdesk().add_comment(str(ticket["id"]), tracker.sender_id, text)
+        except NotFound:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=_ticket_number(tracker) or "")
+            return [SlotSet("ticket_comment", None)]
+        except ActionError:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return [SlotSet("ticket_comment", None)]
+        dispatcher.utter_message(response="utter_ticket_info_added", ticket_id=ticket["id"])
+        return [SlotSet("ticket_comment", None), SlotSet("ticket_id", str(ticket["id"]))]

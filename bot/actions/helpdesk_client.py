@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import uuid
+from urllib.parse import quote
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +46,13 @@ class HelpdeskClient:
         return response.json() if response.content else None
 
     async def search_kb(self, query: str, lang: str | None, exclude: list[str] | None = None,
-                        top_k: int | None = None) -> list[dict]:
-        body = {"query": query, "lang": lang, "exclude": exclude or [], "top_k": top_k}
+                        top_k: int | None = None, category: str | None = None) -> list[dict]:
+        body = {"query": query, "lang": lang, "exclude": exclude or [], "top_k": top_k, "category": category}
         return (await self._request("POST", "/api/kb/search", json=body))["hits"]
+
+    async def get_article(self, article_id: str, lang: str | None) -> dict:
+        path = f"/api/kb/articles/{quote(article_id, safe='')}"
+        return await self._request("GET", path, params={"lang": lang} if lang else None)
 
     async def create_ticket(self, draft: dict) -> dict:
         """Create the ticket; on an outage spool the draft and re-raise HelpdeskUnavailable."""
@@ -58,11 +63,25 @@ class HelpdeskClient:
             self._spool(draft)
             raise
 
-    async def get_ticket(self, ticket_id: str) -> dict:
-        return await self._request("GET", f"/api/tickets/{ticket_id}")
+    async def get_ticket(self, ticket_id: str, requester_id: str) -> dict:
+        """One ticket of this requester (404 / NotFound for someone else's)."""
+        return await self._request("GET", f"/api/tickets/{quote(ticket_id, safe='')}",
+                                   params={"requester_id": requester_id})
+
+    async def recent_tickets(self, requester_id: str, days: int = 30, limit: int = 5) -> list[dict]:
+        return await self._request("GET", "/api/tickets/recent",
+                                   params={"requester_id": requester_id, "days": days, "limit": limit})
 
     async def list_tickets(self, requester_id: str) -> list[dict]:
         return await self._request("GET", "/api/tickets", params={"requester_id": requester_id})
+
+    async def add_comment(self, ticket_id: str, requester_id: str, text: str) -> dict:
+        return await self._request("POST", f"/api/tickets/{quote(ticket_id, safe='')}/comments",
+                                   params={"requester_id": requester_id}, json={"text": text, "sender": "user"})
+
+    async def set_status(self, ticket_id: str, requester_id: str, status: str) -> dict:
+        return await self._request("PATCH", f"/api/tickets/{quote(ticket_id, safe='')}",
+                                   params={"requester_id": requester_id}, json={"status": status})
 
     async def record_outcome(self, conversation_id: str, article_id: str, language: str, outcome: str) -> None:
         await self._request("POST", "/api/outcomes", json={

@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
 from helpdesk.language import decide_conversation_language
+from helpdesk.privacy import contains_secret
 
 MAX_MESSAGE_CHARS = 4000
 
@@ -49,4 +50,7 @@ class ValidateSlotMappings(ValidationAction):
         )
         if language is None and input_issue(text, detection):
             language = settings.default_language
+        if contains_secret(text):
+            # never ask for, nor keep, a password: warn now; transcripts and tickets mask it
+            dispatcher.utter_message(response="utter_dont_share_password")
         return {"language": language, "input_issue": input_issue(text, detection)}

@@ -1,7 +1,8 @@
-"""Self-service: suggest the best KB article and record whether it solved the problem."""
+"""Self-service: suggest KB articles, walk through their steps, record whether they solved it."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Dict, List, Text
 
@@ -11,15 +12,35 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
-from bot.actions.errors import ActionError
+from bot.actions.errors import ActionError, NotFound
 from bot.actions.replies import format_steps, reply_to_input_issue
 
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 2000
+MAX_SUGGESTIONS = 3
+
+
+def show_article(dispatcher: CollectingDispatcher, article: dict, tried: list[str]) -> List[Dict]:
+    """Send the article with its steps and ask whether it solved the problem."""
+    if article["fallback_language"]:
+        dispatcher.utter_message(response="utter_article_other_language", article_lang=article["lang"])
+    dispatcher.utter_message(response="utter_article", title=article["title"], summary=article["summary"],
+                             steps=format_steps(article["steps"]), url=article["url"])
+    return [
+        SlotSet("suggested_articles", tried + [article["article_id"]]),
+        SlotSet("current_article", article["article_id"]),
+        SlotSet("current_steps", list(article["steps"])),
+        SlotSet("current_step", 0),
+        SlotSet("pending_question", "kb_feedback"),
+    ]
+
+
+def choice_payload(article_id: str) -> str:
+    return "/choose_article" + json.dumps({"article_id": article_id})
 
 
 class ActionSuggestArticle(Action):
-    """Search the KB with the user's problem and show the best article with its steps."""
+    """Search the KB with the user's problem: the best article in full, up to two more as buttons."""
 
     def name(self) -> Text:
         return "action_suggest_article"
@@ -32,24 +53,59 @@ class ActionSuggestArticle(Action):
         tried = list(tracker.get_slot("suggested_articles") or [])
         events: List[Dict] = [SlotSet("problem_text", text)]
         try:
-            hits = await runtime.helpdesk().search_kb(text, language, exclude=tried, top_k=1)
+            hits = await runtime.helpdesk().search_kb(text, language, exclude=tried, top_k=MAX_SUGGESTIONS,
+                                                     category=tracker.get_slot("category"))
         except ActionError as exc:
             log.warning("KB search failed: %s", exc)
             hits = []
         if not hits:
             dispatcher.utter_message(response="utter_no_article")
             return events + [SlotSet("pending_question", "offer_ticket")]
-        hit = hits[0]
-        if hit["fallback_language"]:
-            dispatcher.utter_message(response="utter_article_other_language", article_lang=hit["lang"])
-        dispatcher.utter_message(response="utter_article", title=hit["title"], summary=hit["summary"],
-                                 steps=format_steps(hit["steps"]), url=hit["url"])
+        events += show_article(dispatcher, hits[0], tried)
+        if len(hits) > 1:
+            dispatcher.utter_message(response="utter_other_articles",
+                                     buttons=[{"title": h["title"], "payload": choice_payload(h["article_id"])}
+                                              for h in hits[1:]])
         dispatcher.utter_message(response="utter_ask_solved")
-        return events + [
-            SlotSet("suggested_articles", tried + [hit["article_id"]]),
-            SlotSet("current_article", hit["article_id"]),
-            SlotSet("pending_question", "kb_feedback"),
-        ]
+        return events
+
+
+class ActionShowArticle(Action):
+    """The user picked one of the suggested articles."""
+
+    def name(self) -> Text:
+        return "action_show_article"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        article_id = next(tracker.get_latest_entity_values("article_id"), None)
+        tried = list(tracker.get_slot("suggested_articles") or [])
+        try:
+            article = await runtime.helpdesk().get_article(str(article_id or ""), tracker.get_slot("language"))
+        except (NotFound, ActionError):
+            dispatcher.utter_message(response="utter_article_not_found")
+            return [SlotSet("pending_question", None)]
+        events = show_article(dispatcher, article, [a for a in tried if a != article["article_id"]])
+        dispatcher.utter_message(response="utter_ask_solved")
+        return events
+
+
+class ActionWalkThrough(Action):
+    """Give the current article's steps one at a time; after the last, ask whether it works."""
+
+    def name(self) -> Text:
+        return "action_walk_through"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        steps = list(tracker.get_slot("current_steps") or [])
+        done = int(tracker.get_slot("current_step") or 0)
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        if intent == "walk_through":
+            done = 0
+        if done >= len(steps):
+            dispatcher.utter_message(response="utter_walk_done")
+            return [SlotSet("pending_question", "walk_through")]
+        dispatcher.utter_message(response="utter_walk_step", number=done + 1, total=len(steps), step=steps[done])
+        return [SlotSet("current_step", done + 1), SlotSet("pending_question", "walk_through")]
 
 
 class ActionArticleSolved(Action):

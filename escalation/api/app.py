@@ -11,8 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from escalation.api import wiring
 from escalation.api.routes import articles, health, kb, outcomes
+from escalation.api.routes import problems as problem_routes
+from escalation.api.routes import sla as sla_routes
 from escalation.api.routes import tickets as ticket_routes
+from escalation.api.routes import webchat
 from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
 from escalation.outcomes import OutcomeStore
 from escalation.tickets.base import TicketBackend
@@ -30,10 +34,12 @@ def create_app(settings: Settings, tickets: TicketBackend | None = None) -> Fast
     app.state.settings = settings
     app.state.api_token = settings.api_token()
     app.state.tickets = tickets or build_backend(settings)
+    wiring.install(app, settings)  # outbox, known problems, escalation service, outbox worker
     app.state.kb = LiveKbSearcher(settings.path(settings.kb.index_dir), settings.kb.encoder)
     app.state.outcomes = OutcomeStore(settings.data_path / "analytics.db")
-    for module in (health, kb, ticket_routes, outcomes, articles):
+    for module in (health, kb, ticket_routes, outcomes, articles, problem_routes, sla_routes):
         app.include_router(module.router)
+    app.include_router(webchat.router)  # GET /chat: the web chat page (issue 7)
 
     @app.exception_handler(TicketNotFound)
     async def _not_found(_: Request, exc: TicketNotFound) -> JSONResponse:

@@ -7,7 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from escalation.outbox import Outbox
 from escalation.outcomes import OutcomeStore
+from escalation.problems import ProblemStore
+from escalation.service import EscalationService
 from escalation.tickets.base import TicketBackend
 from helpdesk.settings import Settings
 from kb_index.live import LiveKbSearcher
@@ -19,6 +22,18 @@ def get_settings(request: Request) -> Settings:
 
 def get_tickets(request: Request) -> TicketBackend:
     return request.app.state.tickets
+
+
+def get_escalations(request: Request) -> EscalationService:
+    return request.app.state.escalations
+
+
+def get_outbox(request: Request) -> Outbox:
+    return request.app.state.outbox
+
+
+def get_problems(request: Request) -> ProblemStore:
+    return request.app.state.problems
 
 
 def get_kb(request: Request) -> LiveKbSearcher:
@@ -40,4 +55,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 TicketsDep = Annotated[TicketBackend, Depends(get_tickets)]
 KbDep = Annotated[LiveKbSearcher, Depends(get_kb)]
 OutcomesDep = Annotated[OutcomeStore, Depends(get_outcomes)]
+EscalationsDep = Annotated[EscalationService, Depends(get_escalations)]
+OutboxDep = Annotated[Outbox, Depends(get_outbox)]
+ProblemsDep = Annotated[ProblemStore, Depends(get_problems)]
 Authenticated = Depends(require_token)

@@ -1,4 +1,9 @@
-"""The ticket backend interface. Adapters live one per module beside this one."""
+"""The ticket backend interface. Adapters live one per module beside this one.
+
+Every adapter translates its own errors at the boundary into :mod:`escalation.errors`:
+``TicketNotFound`` (no such ticket), ``BackendUnavailable`` (cannot be reached now; the outbox
+retries), ``InvalidTicket`` (the backend refuses the data).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,12 @@ from typing import Protocol
 
 from escalation.tickets.model import Status, Ticket, TicketDraft
 
+#: ``status`` filter value meaning new, open or pending.
+ACTIVE = "active"
+
 
 class TicketBackend(Protocol):
-    """A ticket system. Errors: TicketNotFound, BackendUnavailable (escalation.errors)."""
+    """A ticket system."""
 
     name: str
 
@@ -18,8 +26,16 @@ class TicketBackend(Protocol):
 
     def get(self, ticket_id: str) -> Ticket: ...
 
-    def list(self, *, requester_id: str | None = None, status: str | None = None, limit: int = 50) -> list[Ticket]: ...
+    def list(self, *, requester_id: str | None = None, status: str | None = None, category: str | None = None,
+             queue: str | None = None, priority: str | None = None, limit: int = 50) -> list[Ticket]:
+        """Newest first. ``status`` may be ``"active"`` (new, open or pending). Backends may leave the
+        transcript and comments out of listed tickets (RT does); ``get`` has everything."""
+        ...
 
     def set_status(self, ticket_id: str, status: Status) -> Ticket: ...
 
     def add_comment(self, ticket_id: str, text: str, sender: str = "user") -> Ticket: ...
+
+    def add_links(self, ticket_id: str, related_to: list[str]) -> Ticket:
+        """Link the ticket to earlier tickets (``related_to`` ids); existing links are kept."""
+        ...

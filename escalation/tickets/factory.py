@@ -13,4 +13,8 @@ def build_backend(settings: Settings) -> TicketBackend:
         from escalation.tickets.sqlite_store import SqliteTicketStore
 
         return SqliteTicketStore(settings.path(settings.tickets.sqlite_path))
-    raise EscalationError(f"unknown ticket backend {backend!r} (known: sqlite)")
+    if backend == "rt":
+        from escalation.tickets.rt import RtTicketBackend
+
+        return RtTicketBackend(settings.rt, default_language=settings.default_language)
+    raise EscalationError(f"unknown ticket backend {backend!r} (known: sqlite, rt)")

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Iterator
 
 from escalation.errors import BackendUnavailable, TicketNotFound
-from escalation.tickets.model import Status, Ticket, TicketDraft, TranscriptLine, utcnow
+from escalation.tickets.base import ACTIVE
+from escalation.tickets.model import OPEN_STATUSES, Status, Ticket, TicketDraft, TranscriptLine, utcnow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -79,14 +80,22 @@ class SqliteTicketStore:
             raise TicketNotFound(f"ticket {ticket_id!r} not found")
         return self._row_to_ticket(row)
 
-    def list(self, *, requester_id: str | None = None, status: str | None = None, limit: int = 50) -> list[Ticket]:
+    def list(self, *, requester_id: str | None = None, status: str | None = None, category: str | None = None,
+             queue: str | None = None, priority: str | None = None, limit: int = 50) -> list[Ticket]:
         query, args = "SELECT * FROM tickets WHERE 1=1", []
         if requester_id:
             query += " AND requester_id = ?"
             args.append(requester_id)
-        if status:
+        if status == ACTIVE:
+            query += f" AND status IN ({','.join('?' * len(OPEN_STATUSES))})"
+            args.extend(OPEN_STATUSES)
+        elif status:
             query += " AND status = ?"
             args.append(status)
+        for field, value in (("category", category), ("queue", queue), ("priority", priority)):
+            if value:
+                query += f" AND json_extract(data, '$.{field}') = ?"
+                args.append(value)
         query += " ORDER BY id DESC LIMIT ?"
         args.append(max(1, min(limit, 500)))
         with self._connect() as db:
@@ -114,5 +123,14 @@ class SqliteTicketStore:
     def add_comment(self, ticket_id: str, text: str, sender: str = "user") -> Ticket:
         def mutate(t: Ticket) -> None:
             t.comments.append(TranscriptLine(sender=sender, text=text, timestamp=utcnow()))
+
+        return self._update(ticket_id, mutate)
+
+    def add_links(self, ticket_id: str, related_to: list[str]) -> Ticket:
+        for other in related_to:
+            self.get(other)  # TicketNotFound for an unknown id
+
+        def mutate(t: Ticket) -> None:
+            t.related_to = list(dict.fromkeys([*t.related_to, *related_to]))
 
         return self._update(ticket_id, mutate)

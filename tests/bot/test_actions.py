@@ -40,10 +40,17 @@ class FakeHelpdesk:
             ticket = {**draft, "id": str(len(self.tickets) + 1), "status": "new"}
             self.tickets.setdefault(draft["idempotency_key"], ticket)
             return httpx.Response(201, json=self.tickets[draft["idempotency_key"]])
+        if request.url.path == "/api/tickets/recent":
+            mine = [t for t in self.tickets.values() if t["requester"]["id"] == request.url.params["requester_id"]]
+            return httpx.Response(200, json=list(reversed(mine)))
         if request.url.path.startswith("/api/tickets/"):
-            wanted = request.url.path.rsplit("/", 1)[1]
+            parts = request.url.path.split("/")
             for t in self.tickets.values():
-                if t["id"] == wanted:
+                if t["id"] == parts[3] and t["requester"]["id"] == request.url.params.get("requester_id"):
+                    if request.method == "PATCH":
+                        t["status"] = json.loads(request.content)["status"]
+                    if parts[-1] == "comments":
+                        t.setdefault("comments", []).append(json.loads(request.content)["text"])
                     return httpx.Response(200, json=t)
             return httpx.Response(404, json={"detail": "not found"})
         if request.url.path == "/api/outcomes":
@@ -76,6 +83,7 @@ def run(action, t, domain=None):
 def test_suggest_article_sends_steps_and_asks_if_solved(helpdesk):
     messages, slots = run(ActionSuggestArticle(), tracker())
     assert [m["response"] for m in messages] == ["utter_article", "utter_ask_solved"]
+    assert json.loads(helpdesk.requests[0].content)["top_k"] == 3
     assert messages[0]["steps"] == "1. Herstart\n2. Controleer"
     assert slots["pending_question"] == "kb_feedback"
     assert slots["suggested_articles"] == ["vpn-cannot-connect"]
@@ -172,3 +180,62 @@ def test_explicit_language_switch():
 def test_unclear_message_asks_to_rephrase():
     messages, _ = run(ActionHandleUnclear(), tracker(intent="nlu_fallback"))
     assert messages[0]["response"] == "utter_please_rephrase"
+
+
+def test_other_hits_are_offered_as_buttons(helpdesk):
+    helpdesk.hits = [HIT, {**HIT, "article_id": "vpn-b", "title": "B"}, {**HIT, "article_id": "vpn-c", "title": "C"}]
+    messages, slots = run(ActionSuggestArticle(), tracker())
+    assert [m["response"] for m in messages] == ["utter_article", "utter_other_articles", "utter_ask_solved"]
+    assert [b["payload"] for b in messages[1]["buttons"]] == ['/choose_article{"article_id": "vpn-b"}',
+                                                             '/choose_article{"article_id": "vpn-c"}']
+    assert slots["suggested_articles"] == ["vpn-cannot-connect"]
+
+
+def test_walk_through_gives_one_step_at_a_time():
+    from bot.actions.self_service import ActionWalkThrough
+
+    t = tracker(intent="walk_through", slots={"current_steps": ["a", "b"], "current_step": 0})
+    messages, slots = run(ActionWalkThrough(), t)
+    assert messages[0]["response"] == "utter_walk_step" and messages[0]["step"] == "a" and slots["current_step"] == 1
+    messages, slots = run(ActionWalkThrough(), tracker(intent="next_step", slots={"current_steps": ["a", "b"], "current_step": 2}))
+    assert messages[0]["response"] == "utter_walk_done" and slots["pending_question"] == "walk_through"
+
+
+def test_security_incident_gives_advice_then_an_urgent_ticket(helpdesk):
+    from bot.actions.escalation import ActionSecurityIncident
+
+    t = tracker(text="ik heb op een link in een phishing mail geklikt", intent="phishing_security",
+                slots={"category": "security"})
+    messages, slots = run(ActionSecurityIncident(), t)
+    assert [m["response"] for m in messages] == ["utter_security_advice_security", "utter_ticket_created"]
+    draft = next(iter(helpdesk.tickets.values()))
+    assert draft["reason"] == "security" and draft["urgency"] == "high"
+
+
+def test_a_typed_password_gets_a_warning():
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ValidateSlotMappings().extract_language(dispatcher, tracker(text="mijn wachtwoord is Zomer2024!"), {}))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_dont_share_password"]
+
+
+def test_close_and_add_info_act_on_the_requesters_latest_ticket(helpdesk):
+    from bot.actions.escalation import ActionAddTicketInfo, ActionCloseTicket
+
+    run(ActionEscalate(), tracker(sender="carol"))
+    messages, _ = run(ActionAddTicketInfo(), tracker(sender="carol", intent="add_ticket_info",
+                                                     slots={"ticket_comment": "the error is 0x800CCC0E"}))
+    assert messages[0]["response"] == "utter_ticket_info_added"
+    messages, _ = run(ActionCloseTicket(), tracker(sender="carol", intent="close_ticket"))
+    assert messages[0]["response"] == "utter_ticket_closed"
+    ticket = next(iter(helpdesk.tickets.values()))
+    assert ticket["status"] == "resolved" and ticket["comments"] == ["the error is 0x800CCC0E"]
+    messages, _ = run(ActionCloseTicket(), tracker(sender="dave", intent="close_ticket"))
+    assert messages[0]["response"] == "utter_no_tickets"
+
+
+def test_earlier_ticket_of_the_same_category_is_linked(helpdesk):
+    run(ActionEscalate(), tracker(sender="erin", slots={"category": "printer", "problem_text": "printer jam"}))
+    messages, _ = run(ActionEscalate(), tracker(sender="erin", text="printer again",
+                                                slots={"category": "printer", "problem_text": "printer again"}))
+    assert [m["response"] for m in messages] == ["utter_previous_ticket", "utter_ticket_created"]
+    assert list(helpdesk.tickets.values())[1]["related_to"] == ["1"]

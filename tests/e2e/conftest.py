@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import socket
+
 import httpx
+
 import pytest
 
 from helpdesk.launcher import Services, build_kb, train_if_needed
 from helpdesk.settings import load_settings
 
-PORTS = {"HELPDESK_SERVICE__PORT": "18000", "HELPDESK_RASA__PORT": "15005", "HELPDESK_RASA__ACTIONS_PORT": "15055"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
+    service_port = free_port()
     env = {
-        **PORTS,
+        "HELPDESK_SERVICE__PORT": str(service_port),
+        "HELPDESK_RASA__PORT": str(free_port()),
+        "HELPDESK_RASA__ACTIONS_PORT": str(free_port()),
+        "HELPDESK_RASA__MODEL_DIR": str(tmp / "models"),  # own model: tests never race over models/
         "HELPDESK_DATA_DIR": str(tmp / "data"),
         "HELPDESK_KB__INDEX_DIR": str(tmp / "kb_index"),
         "HELPDESK_TICKETS__SQLITE_PATH": str(tmp / "data" / "tickets.db"),
-        "HELPDESK_SERVICE__PUBLIC_URL": "http://127.0.0.1:18000",
+        "HELPDESK_SERVICE__PUBLIC_URL": f"http://127.0.0.1:{service_port}",
     }
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():

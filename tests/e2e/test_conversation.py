@@ -40,7 +40,7 @@ def test_first_conversation_from_problem_to_article_to_ticket(stack, chat, lang)
     assert c["article"] in text
     assert re.search(r"^1\. ", text, re.M), text          # the steps are shown
     assert f"/kb/{c['article_id']}" in text and f"lang={lang}" in text
-    assert [b["payload"] for b in reply[-1]["buttons"]] == ["/affirm", "/deny"]
+    assert [b["payload"] for b in reply[-1]["buttons"]] == ["/affirm", "/deny", "/walk_through"]
 
     text = conversation.text(c["no"])
     ticket_id = re.search(c["ticket"], text).group(1)
@@ -119,3 +119,62 @@ def test_versions_rasa_3_6_with_rasa_sdk_3_11_action_server(stack):
 
     assert rasa_sdk.__version__.startswith("3.11")
     assert json.loads(httpx.get(f"{stack.helpdesk_url}/health").text)["kb_articles"] >= 120
+
+
+def test_walk_through_the_steps_one_at_a_time_then_escalate(stack, chat):
+    conversation = chat("walk-fr")
+    conversation.say("mon imprimante n'imprime plus")
+    first = conversation.say("pas à pas svp")
+    assert first[0]["text"].startswith("Étape 1 sur ")
+    assert [b["payload"] for b in first[0]["buttons"]] == ["/next_step", "/affirm", "/deny"]
+    assert conversation.say("/next_step")[0]["text"].startswith("Étape 2 sur ")
+    assert conversation.say("suivant")[0]["text"].startswith("Étape 3 sur ")
+    ticket_id = re.search(r"J'ai créé le ticket n° (\d+)", conversation.text("/deny")).group(1)
+    assert store(stack).get(ticket_id).suggested_articles[0].article_id.startswith("printer-")
+
+
+def test_other_suggestions_can_be_chosen_and_are_not_suggested_again(stack, chat):
+    conversation = chat("choose-en")
+    reply = conversation.say("my laptop is very slow since this morning")
+    choices = [b for m in reply for b in m.get("buttons", []) if b["payload"].startswith("/choose_article")]
+    assert 1 <= len(choices) <= 2
+    chosen = json.loads(choices[0]["payload"][len("/choose_article"):])["article_id"]
+    shown = conversation.text(choices[0]["payload"])
+    assert "This article should help" in shown and f"/kb/{chosen}?lang=en" in shown
+    assert "works again" in conversation.text("yes")
+
+
+@pytest.mark.parametrize("sender, message, advice, ticket", [
+    ("sec-nl", "ik heb op een link in een verdachte mail geklikt en mijn gegevens ingevuld", "Klik niet op links",
+     r"Ik heb ticket #(\d+)"),
+    ("sec-fr", "on m'a volé mon laptop dans le train", "portez plainte", r"J'ai créé le ticket n° (\d+)"),
+])
+def test_security_incidents_get_advice_first_and_an_urgent_ticket(stack, chat, sender, message, advice, ticket):
+    text = chat(sender).text(message)
+    assert advice in text
+    ticket_id = re.search(ticket, text).group(1)
+    assert store(stack).get(ticket_id).reason == "security"
+
+
+def test_a_typed_password_is_refused_and_masked(stack, chat):
+    conversation = chat("pwd-en")
+    text = conversation.text("my password is Sunflower77 and outlook keeps asking for it")
+    assert "never share your password" in text
+    ticket_id = re.search(r"I've created ticket #(\d+)", conversation.text("I want to talk to a person")).group(1)
+    stored = store(stack).get(ticket_id).model_dump_json()
+    assert "Sunflower77" not in stored and "[hidden]" in stored
+
+
+def test_ticket_follow_up_status_add_info_and_close(stack, chat):
+    conversation = chat("follow-en")
+    text = conversation.text("can I talk to a real person please")
+    ticket_id = re.search(r"I've created ticket #(\d+)", text).group(1)
+    assert "will respond by" in text and "Priority P" in text
+    assert f"Ticket #{ticket_id}" in conversation.text(f"what is the status of ticket {ticket_id}?")
+    assert "What would you like to add" in conversation.text("I want to add something to my ticket")
+    assert f"added that to ticket #{ticket_id}" in conversation.text("the dock is a Dell WD19, serial 12345")
+    assert f"closed ticket #{ticket_id}" in conversation.text("it works again, you can close my ticket")
+    ticket = store(stack).get(ticket_id)
+    assert ticket.status == "resolved" and "Dell WD19" in ticket.comments[-1].text
+    other = chat("follow-other")
+    assert "can't find ticket" in other.text(f"what is the status of ticket {ticket_id}")

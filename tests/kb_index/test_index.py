@@ -5,7 +5,7 @@ import pytest
 
 from kb_index.articles import load_articles
 from kb_index.errors import EncoderMismatchError, IndexMissingError
-from kb_index.index import build_index, current_build, load_index
+from kb_index.index import build_index, current_build, load_index, read_manifest
 from tests.conftest import write_article
 
 
@@ -38,3 +38,73 @@ def test_mismatched_encoder_is_refused(tmp_path, fake_embedder):
 def test_missing_index_is_reported(tmp_path):
     with pytest.raises(IndexMissingError, match="kb build"):
         load_index(tmp_path / "nothing", "fake-bow")
+
+
+def _synthetic_kb(folder, n: int, seed: int = 7) -> list[str]:
+    """``n`` articles made of random words from a small vocabulary; returns a few queries."""
+    import random
+
+    rng = random.Random(seed)
+    vocab = [f"term{i}" for i in range(300)]
+    queries = []
+    for i in range(n):
+        words = rng.sample(vocab, 6)
+        write_article(folder, f"syn{i}", "en", " ".join(words), tags=f"[{words[0]}, {words[1]}]")
+        if i % 5 == 0:
+            queries.append(" ".join(words[:4]))
+    return queries
+
+
+def test_index_type_follows_the_threshold_and_hnsw_agrees_with_exact_search(tmp_path, fake_embedder):
+    from kb_index.search import KbSearcher
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    queries = _synthetic_kb(kb, 400)
+    articles = load_articles(kb)
+    exact_report = build_index(articles, fake_embedder, tmp_path / "exact", hnsw_threshold=10_000)
+    hnsw_report = build_index(articles, fake_embedder, tmp_path / "hnsw", hnsw_threshold=100)
+    assert (exact_report.index_type, hnsw_report.index_type) == ("IndexFlatIP", "IndexHNSWFlat")
+    assert read_manifest(tmp_path / "hnsw")["hnsw_threshold"] == 100
+    exact = KbSearcher(load_index(tmp_path / "exact", "fake-bow"), fake_embedder)
+    approx = KbSearcher(load_index(tmp_path / "hnsw", "fake-bow"), fake_embedder)
+    same_top1 = same_top3 = 0
+    for q in queries:
+        e, a = exact.search(q, top_k=3), approx.search(q, top_k=3)
+        same_top1 += e[0].article_id == a[0].article_id
+        same_top3 += {h.article_id for h in e} == {h.article_id for h in a}
+        assert e[0].score == pytest.approx(a[0].score, abs=1e-4) or e[0].article_id != a[0].article_id
+    assert same_top1 >= 0.95 * len(queries) and same_top3 >= 0.9 * len(queries), (same_top1, same_top3, len(queries))
+
+
+def test_hnsw_dense_neighbours_match_brute_force(tmp_path, fake_embedder):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    queries = _synthetic_kb(kb, 300, seed=11)
+    build_index(load_articles(kb), fake_embedder, tmp_path / "index", hnsw_threshold=50)
+    loaded = load_index(tmp_path / "index", "fake-bow")
+    recall = []
+    for q in queries:
+        qvec = fake_embedder.encode([q])
+        kth = np.sort(loaded.vectors @ qvec[0])[-10]  # ties are common with the fake embedder: compare scores
+        scores, _ = loaded.faiss_index.search(qvec, 10)
+        recall.append(np.mean(scores[0] >= kth - 1e-5))
+    assert np.mean(recall) >= 0.95
+
+
+def test_hnsw_threshold_is_a_setting(monkeypatch):
+    from helpdesk.settings import load_settings
+
+    assert load_settings().kb.hnsw_threshold == 20_000
+    monkeypatch.setenv("HELPDESK_KB__HNSW_THRESHOLD", "500")
+    assert load_settings().kb.hnsw_threshold == 500
+
+
+def test_manifest_has_a_checksum_per_article_and_the_encoder(tmp_path, fake_embedder):
+    write_article(tmp_path, "a", "en", "A")
+    write_article(tmp_path, "a", "nl", "A nl")
+    articles = load_articles(tmp_path)
+    build_index(articles, fake_embedder, tmp_path / "index")
+    manifest = read_manifest(tmp_path / "index")
+    assert manifest["checksums"] == {a.key: a.checksum for a in articles}
+    assert (manifest["encoder"], manifest["dimension"]) == ("fake-bow", 64)

@@ -47,22 +47,53 @@ def test_threshold_exclude_and_empty_query(small_kb):
     assert small_kb.search("   ") == []
 
 
+@pytest.fixture(scope="module")
+def real_kb(tmp_path_factory):
+    """The shipped KB indexed once with the default encoder (USE multilingual, about 5 s)."""
+    from helpdesk.settings import PROJECT_ROOT
+
+    embedder = get_embedder("use-multilingual-v3")
+    index_dir = tmp_path_factory.mktemp("real-index")
+    build_index(load_articles(PROJECT_ROOT / "kb" / "articles"), embedder, index_dir)
+    return KbSearcher(load_index(index_dir, embedder.name), embedder)
+
+
 @pytest.mark.parametrize("query, lang, expected", [
     ("mijn VPN werkt niet meer sinds vanmorgen", "nl", "vpn-"),
     ("mon imprimante n'imprime plus", "fr", "printer-"),
-    ("Outlook stopped syncing", "en", "outlook-not-syncing"),
+    ("Outlook says disconnected, my mail stays in the outbox", "en", "outlook-not-syncing"),
     ("BSOD 0x0000007B", "en", "blue-screen-crash"),
 ])
-def test_real_encoder_finds_articles_across_languages(tmp_path, project_root, query, lang, expected):
-    embedder = get_embedder("use-multilingual-v3")
-    build_index(load_articles(project_root / "kb" / "articles"), embedder, tmp_path / "index")
-    searcher = KbSearcher(load_index(tmp_path / "index", embedder.name), embedder)
-    hit = searcher.search(query, lang=lang, top_k=1, min_score=0.4)[0]
+def test_real_encoder_finds_articles_across_languages(real_kb, settings, query, lang, expected):
+    hit = real_kb.search(query, lang=lang, top_k=1, min_score=settings.kb.min_score)[0]
     assert hit.article_id.startswith(expected) and hit.lang == lang
 
 
-def test_real_encoder_has_no_article_for_off_topic_questions(tmp_path, project_root, settings):
-    embedder = get_embedder("use-multilingual-v3")
-    build_index(load_articles(project_root / "kb" / "articles"), embedder, tmp_path / "index")
-    searcher = KbSearcher(load_index(tmp_path / "index", embedder.name), embedder)
-    assert searcher.search("ik wil een pizza bestellen", min_score=settings.kb.min_score) == []
+@pytest.mark.parametrize("query, expected", [
+    ("FortiClient geeft een foutmelding", "vpn-cannot-connect"),
+    ("OneDrive synchronise plus", "onedrive-not-syncing"),
+    ("Teams: they can't hear me", "teams-microphone-not-working"),
+    ("Authenticator app op nieuwe telefoon", "mfa-new-phone"),
+    ("erreur 0x800CCC0E", "outlook-not-syncing"),
+    ("fout 0x800f0922", "windows-updates-pending"),
+    ("CRITICAL_PROCESS_DIED", "blue-screen-crash"),
+    ("-7200", "vpn-cannot-connect"),
+])
+def test_product_names_and_error_codes_rank_their_article_first(real_kb, settings, query, expected):
+    hits = real_kb.search(query, top_k=3, min_score=settings.kb.min_score)
+    assert hits and hits[0].article_id == expected, hits
+
+
+@pytest.mark.parametrize("query", [
+    "ik wil een pizza bestellen", "quel temps fera-t-il demain ?", "tell me a joke",
+    "hoeveel verlofdagen heb ik nog?", "qu'est-ce qu'on mange à midi ?", "when do we get paid?",
+])
+def test_real_encoder_has_no_article_for_off_topic_questions(real_kb, settings, query):
+    assert real_kb.search(query, min_score=settings.kb.min_score) == []
+
+
+def test_bad_queries_are_harmless(real_kb, settings):
+    assert real_kb.search("", min_score=settings.kb.min_score) == []
+    assert real_kb.search("x" * 10_000, top_k=3, min_score=settings.kb.min_score) == []
+    long_message = "Hallo, " + "ik heb een probleem met mijn FortiClient VPN die geen verbinding maakt. " * 150
+    assert real_kb.search(long_message, top_k=1, min_score=settings.kb.min_score)[0].article_id == "vpn-cannot-connect"

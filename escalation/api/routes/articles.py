@@ -1,4 +1,4 @@
-"""Read-only article pages (the links the bot sends), HTML-escaped."""
+"""Read-only articles: the HTML pages the bot links to (escaped), and the same as JSON for the bot."""
 
 from __future__ import annotations
 
@@ -7,17 +7,29 @@ import html
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
-from escalation.api.deps import KbDep
+from escalation.api.deps import KbDep, SettingsDep
 
 router = APIRouter(tags=["kb"])
 
 
-@router.get("/kb/{article_id}", response_class=HTMLResponse)
-def article_page(article_id: str, kb: KbDep, lang: str | None = None) -> str:
+def _variant(kb: KbDep, article_id: str, lang: str | None) -> dict:
     docs = [d for d in kb.searcher().index.docs if d["id"] == article_id]
     if not docs:
         raise HTTPException(status_code=404, detail=f"article {article_id!r} not found")
-    doc = next((d for d in docs if d["lang"] == lang), None) or next((d for d in docs if d["lang"] == "en"), docs[0])
+    return next((d for d in docs if d["lang"] == lang), None) or next((d for d in docs if d["lang"] == "en"), docs[0])
+
+
+@router.get("/api/kb/articles/{article_id}", summary="One article in the requested language (or the best available)")
+def article_json(article_id: str, kb: KbDep, settings: SettingsDep, lang: str | None = None) -> dict:
+    doc = _variant(kb, article_id, lang)
+    return {"article_id": doc["id"], "lang": doc["lang"], "title": doc["title"], "summary": doc["summary"],
+            "category": doc["category"], "steps": doc["steps"], "fallback_language": bool(lang) and doc["lang"] != lang,
+            "url": f"{settings.service.public_url.rstrip('/')}/kb/{doc['id']}?lang={doc['lang']}"}
+
+
+@router.get("/kb/{article_id}", response_class=HTMLResponse)
+def article_page(article_id: str, kb: KbDep, lang: str | None = None) -> str:
+    doc = _variant(kb, article_id, lang)
     steps = "".join(f"<li>{html.escape(s)}</li>" for s in doc["steps"])
     return (
         f'<!doctype html><html lang="{html.escape(doc["lang"])}"><head><meta charset="utf-8">'

@@ -18,6 +18,8 @@ class SearchRequest(BaseModel):
     top_k: int | None = Field(default=None, ge=1, le=20)
     min_score: float | None = None
     exclude: list[str] = Field(default_factory=list, max_length=100)
+    category: str | None = Field(default=None, max_length=50,
+                                 description="problem category recognised by the NLU; lifts its articles")
 
 
 class HitOut(BaseModel):
@@ -41,6 +43,7 @@ def search(body: SearchRequest, kb: KbDep, settings: SettingsDep) -> dict:
         lang=body.lang,
         min_score=settings.kb.min_score if body.min_score is None else body.min_score,
         exclude=set(body.exclude),
+        category=body.category,
     )
     base = settings.service.public_url.rstrip("/")
     return {

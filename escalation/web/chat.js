@@ -1,0 +1,310 @@
+/* The web chat widget: talks to Rasa's socket.io channel (user_uttered / bot_uttered).
+ *
+ * Every message, the bot's and the user's, is put in the page as text (textContent): only **bold**,
+ * line breaks and http(s) links are rendered, by building elements, never by parsing HTML.
+ * The session id is kept in localStorage (the conversation continues after a reload, and in another
+ * tab), the lines shown in sessionStorage (so a reload shows them again). */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("chat-config").textContent);
+  var KEYS = { session: "helpdesk-chat:session", history: "helpdesk-chat:history", lang: "helpdesk-chat:lang" };
+  var MAX_HISTORY = 300;
+  var UI = {
+    en: { title: "IT helpdesk", language: "Language", reset: "New conversation", input: "Your message",
+          placeholder: "Type your message…", send: "Send", typing: "The assistant is typing…",
+          intro: "Describe your IT problem in Dutch, French or English.", you: "You:", bot: "Assistant:",
+          replies: "Suggested replies", connecting: "Connecting…", connected: "",
+          offline: "Cannot reach the assistant; trying again…", newtab: "(opens in a new tab)" },
+    nl: { title: "IT-helpdesk", language: "Taal", reset: "Nieuw gesprek", input: "Je bericht",
+          placeholder: "Typ je bericht…", send: "Versturen", typing: "De assistent typt…",
+          intro: "Beschrijf je IT-probleem in het Nederlands, Frans of Engels.", you: "Jij:", bot: "Assistent:",
+          replies: "Voorgestelde antwoorden", connecting: "Verbinden…", connected: "",
+          offline: "De assistent is niet bereikbaar; we proberen opnieuw…", newtab: "(opent in een nieuw tabblad)" },
+    fr: { title: "Helpdesk IT", language: "Langue", reset: "Nouvelle conversation", input: "Votre message",
+          placeholder: "Écrivez votre message…", send: "Envoyer", typing: "L'assistant écrit…",
+          intro: "Décrivez votre problème informatique en français, néerlandais ou anglais.", you: "Vous :",
+          bot: "Assistant :", replies: "Réponses suggérées", connecting: "Connexion…", connected: "",
+          offline: "L'assistant est injoignable ; nouvelle tentative…", newtab: "(s'ouvre dans un nouvel onglet)" }
+  };
+  var LANGUAGE_NAMES = { nl: "Nederlands", fr: "Français", en: "English" };
+
+  var log = document.getElementById("chat-log");
+  var main = log.parentElement;
+  var form = document.getElementById("chat-form");
+  var input = document.getElementById("chat-input");
+  var picker = document.getElementById("chat-language");
+  var statusLine = document.getElementById("chat-status");
+  var typing = document.getElementById("chat-typing");
+  var intro = document.getElementById("chat-intro");
+
+  function load(storage, key, fallback) {
+    try { var v = storage.getItem(key); return v === null ? fallback : JSON.parse(v); } catch (e) { return fallback; }
+  }
+  function save(storage, key, value) {
+    try { storage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode, quota: keep going */ }
+  }
+
+  var history = load(sessionStorage, KEYS.history, []);
+  if (!Array.isArray(history)) history = [];
+  var sessionId = load(localStorage, KEYS.session, null);
+  var confirmed = false;
+  var pending = [];
+  var typingTimer = null;
+  var uiLang = pickLanguage();
+
+  function pickLanguage() {
+    var stored = load(localStorage, KEYS.lang, null);
+    if (config.languages.indexOf(stored) >= 0) return stored;
+    var browser = (navigator.language || "").slice(0, 2).toLowerCase();
+    return config.languages.indexOf(browser) >= 0 ? browser : config.defaultLanguage;
+  }
+
+  function t(key) { return (UI[uiLang] || UI.en)[key] || UI.en[key] || ""; }
+
+  function applyLanguage() {
+    document.documentElement.lang = uiLang;
+    picker.value = uiLang;
+    document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = t(el.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) {
+      el.placeholder = t(el.dataset.i18nPlaceholder);
+    });
+    document.title = t("title");
+  }
+
+  /* ---- rendering: text only ---- */
+
+  var URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/g;
+
+  function appendLinked(parent, text) {
+    var last = 0, match;
+    URL_RE.lastIndex = 0;
+    while ((match = URL_RE.exec(text)) !== null) {
+      var url = match[0].replace(/[.,;:!?)\]]+$/, "");
+      var start = match.index;
+      if (start > last) parent.appendChild(document.createTextNode(text.slice(last, start)));
+      parent.appendChild(safeLink(url));
+      last = start + url.length;
+      URL_RE.lastIndex = last;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function safeLink(url) {
+    var parsed;
+    try { parsed = new URL(url); } catch (e) { return document.createTextNode(url); }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return document.createTextNode(url);
+    var a = document.createElement("a");
+    a.href = parsed.href;
+    a.textContent = url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    var hint = document.createElement("span");
+    hint.className = "visually-hidden";
+    hint.textContent = " " + t("newtab");
+    a.appendChild(hint);
+    return a;
+  }
+
+  function appendInline(parent, line) {
+    // **bold** segments; an unmatched ** stays as it is
+    var parts = line.split(/\*\*(.+?)\*\*/);
+    parts.forEach(function (part, i) {
+      if (!part) return;
+      if (i % 2 === 1) {
+        var strong = document.createElement("strong");
+        appendLinked(strong, part);
+        parent.appendChild(strong);
+      } else {
+        appendLinked(parent, part);
+      }
+    });
+  }
+
+  function renderText(parent, text) {
+    String(text).split(/\r?\n/).forEach(function (line, i) {
+      if (i > 0) parent.appendChild(document.createElement("br"));
+      appendInline(parent, line);
+    });
+  }
+
+  function renderEntry(entry, index) {
+    var li = document.createElement("li");
+    li.className = "msg msg-" + (entry.from === "user" ? "user" : "bot");
+    li.dataset.from = entry.from;
+    var who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = (entry.from === "user" ? t("you") : t("bot")) + " ";
+    li.appendChild(who);
+    var body = document.createElement("span");
+    body.className = "msg-text";
+    renderText(body, entry.text || "");
+    li.appendChild(body);
+    if (entry.buttons && entry.buttons.length && !entry.answered) {
+      var group = document.createElement("div");
+      group.className = "quick-replies";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", t("replies"));
+      entry.buttons.forEach(function (button) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "quick-reply";
+        b.textContent = button.title;
+        b.addEventListener("click", function () {
+          send(button.payload, button.title);
+          input.focus();
+        });
+        group.appendChild(b);
+      });
+      li.appendChild(group);
+    }
+    li.dataset.index = String(index);
+    return li;
+  }
+
+  function renderAll() {
+    log.textContent = "";
+    history.forEach(function (entry, i) { log.appendChild(renderEntry(entry, i)); });
+    intro.hidden = history.length > 0;
+    main.scrollTop = main.scrollHeight;
+  }
+
+  function add(entry) {
+    history.push(entry);
+    if (history.length > MAX_HISTORY) history = history.slice(-MAX_HISTORY);
+    save(sessionStorage, KEYS.history, history);
+    log.appendChild(renderEntry(entry, history.length - 1));
+    intro.hidden = true;
+    main.scrollTop = main.scrollHeight;
+  }
+
+  function closeQuickReplies() {
+    var changed = false;
+    history.forEach(function (entry) {
+      if (entry.buttons && entry.buttons.length && !entry.answered) { entry.answered = true; changed = true; }
+    });
+    if (changed) {
+      save(sessionStorage, KEYS.history, history);
+      log.querySelectorAll(".quick-replies").forEach(function (group) { group.remove(); });
+    }
+  }
+
+  /* ---- what Rasa sends ---- */
+
+  function fromBot(message) {
+    if (message === null || typeof message !== "object") return;
+    hideTyping();
+    var buttons = message.quick_replies || message.buttons || [];
+    buttons = Array.isArray(buttons) ? buttons.filter(function (b) {
+      return b && typeof b.title === "string" && typeof b.payload === "string";
+    }).map(function (b) { return { title: b.title, payload: b.payload }; }) : [];
+    var text = typeof message.text === "string" ? message.text : "";
+    var att = message.attachment;
+    if (att && typeof att === "object" && att.payload && typeof att.payload.src === "string") {
+      text += (text ? "\n" : "") + att.payload.src;   // an image: shown as a link
+    }
+    if (!text && !buttons.length) return;
+    add({ from: "bot", text: text, buttons: buttons });
+  }
+
+  /* ---- sending ---- */
+
+  function emit(payload) {
+    // metadata.locale: the language picked on the page, for the actions (like a Teams activity's locale)
+    socket.emit("user_uttered", { message: payload, session_id: sessionId, metadata: { locale: uiLang } });
+  }
+
+  function send(payload, shown) {
+    payload = String(payload || "").trim();
+    if (!payload) return;
+    closeQuickReplies();
+    add({ from: "user", text: shown === undefined ? payload : shown });
+    if (confirmed && socket.connected) emit(payload); else pending.push(payload);
+    showTyping();
+  }
+
+  function showTyping() {
+    typing.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, 20000);
+  }
+  function hideTyping() { typing.hidden = true; clearTimeout(typingTimer); }
+
+  function setStatus(key) { statusLine.textContent = t(key); statusLine.dataset.state = key; }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    input.value = "";
+    send(text);
+    input.focus();
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+    }
+  });
+  picker.addEventListener("change", function () {
+    if (config.languages.indexOf(picker.value) < 0) return;
+    uiLang = picker.value;
+    save(localStorage, KEYS.lang, uiLang);
+    applyLanguage();
+    renderAll();
+    // an intent payload: the bot switches without guessing from text
+    send("/change_language" + JSON.stringify({ target_language: uiLang }), LANGUAGE_NAMES[uiLang] || uiLang);
+  });
+  document.getElementById("chat-reset").addEventListener("click", function () {
+    history = [];
+    sessionId = null;
+    confirmed = false;
+    pending = [];
+    try { sessionStorage.removeItem(KEYS.history); localStorage.removeItem(KEYS.session); } catch (e) { /* ignore */ }
+    renderAll();
+    hideTyping();
+    socket.disconnect();
+    socket.connect();
+    input.focus();
+  });
+
+  /* ---- the socket ---- */
+
+  var host = config.rasaHost || window.location.hostname;
+  if (host.indexOf(":") >= 0 && host.charAt(0) !== "[") host = "[" + host + "]";
+  var scheme = window.location.protocol === "https:" ? "https" : "http";
+  var socket = window.io(scheme + "://" + host + ":" + config.rasaPort, {
+    path: config.socketPath,
+    transports: ["websocket", "polling"],
+    tryAllTransports: true,
+    reconnectionDelayMax: 5000
+  });
+
+  setStatus("connecting");
+  socket.on("connect", function () {
+    confirmed = false;
+    socket.emit("session_request", { session_id: sessionId });
+  });
+  socket.on("session_confirm", function (data) {
+    var id = typeof data === "string" ? data : (data && data.session_id);
+    if (!id) return;
+    if (id !== sessionId) {          // a new conversation: what was shown belongs to another one
+      history = [];
+      save(sessionStorage, KEYS.history, history);
+      renderAll();
+    }
+    sessionId = id;
+    save(localStorage, KEYS.session, sessionId);
+    confirmed = true;
+    setStatus("connected");
+    var queued = pending;
+    pending = [];
+    queued.forEach(emit);
+  });
+  socket.on("bot_uttered", fromBot);
+  socket.on("disconnect", function () { confirmed = false; setStatus("offline"); });
+  socket.on("connect_error", function () { setStatus("offline"); });
+
+  applyLanguage();
+  renderAll();
+  window.helpdeskChatReady = true;
+})();

@@ -1,0 +1,248 @@
+"""Held-out evaluation of the Rasa NLU, per language.
+
+``python -m helpdesk.evaluation.nlu`` (``make eval-nlu``) splits ``nlu_data/{nl,fr,en}`` 80/20 per
+language and intent with a fixed seed, trains ``rasa train nlu`` (``.venv-rasa``) on the 80 % of all
+languages together (plus ``nlu_data/shared``: regexes, lookup tables), runs ``rasa test nlu`` on the
+20 %, and prints intent accuracy and macro-F1 per language and overall, the most confused intent
+pairs, and entity precision / recall / F1 (exact span and label). ``--cross-lingual`` trains on the
+English 80 % only and tests on every language. ``--config`` evaluates another pipeline.
+
+Our code never imports rasa: it runs its CLI and reads the JSON files ``rasa test`` writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from helpdesk.settings import PROJECT_ROOT
+
+LANGUAGES = ("nl", "fr", "en")
+SEED = 42
+TEST_SHARE = 0.2
+_ENTITY = re.compile(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})")
+
+
+@dataclass(frozen=True)
+class Example:
+    lang: str
+    intent: str
+    line: str            # the example as written in the YAML, entity markup included
+
+    @property
+    def text(self) -> str:
+        return _ENTITY.sub(r"\1", self.line)
+
+
+def load_examples(nlu_dir: Path, languages=LANGUAGES) -> list[Example]:
+    examples = []
+    for lang in languages:
+        for path in sorted((nlu_dir / lang).glob("*.yml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for block in data.get("nlu") or []:
+                if "intent" not in block:
+                    continue
+                for raw in str(block.get("examples", "")).splitlines():
+                    line = raw.strip()
+                    if line.startswith("- "):
+                        examples.append(Example(lang, block["intent"], line[2:].strip()))
+    return examples
+
+
+def split(examples: list[Example], test_share: float = TEST_SHARE, seed: int = SEED):
+    """Stratified split: per (language, intent), a fixed-seed shuffle, the last share is the test."""
+    groups: dict[tuple[str, str], list[Example]] = defaultdict(list)
+    for ex in examples:
+        groups[(ex.lang, ex.intent)].append(ex)
+    rng = random.Random(seed)
+    train, test = [], []
+    for key in sorted(groups):
+        items = list(groups[key])
+        rng.shuffle(items)
+        n_test = max(1, round(len(items) * test_share))
+        test += items[:n_test]
+        train += items[n_test:]
+    return train, test
+
+
+def write_nlu(examples: list[Example], path: Path) -> None:
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for ex in examples:
+        by_intent[ex.intent].append(ex.line)
+    lines = ['version: "3.1"', "nlu:"]
+    for intent in sorted(by_intent):
+        lines += [f"  - intent: {intent}", "    examples: |"]
+        lines += [f"      - {line}" for line in by_intent[intent]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def rasa(*args: str, cwd: Path = PROJECT_ROOT) -> float:
+    exe = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+    if not exe.exists():
+        raise SystemExit(f"{exe} not found: run `make install`")
+    started = time.monotonic()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "RASA_TELEMETRY_ENABLED": "false"}
+    result = subprocess.run([str(exe), *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        print(result.stdout[-4000:], file=sys.stderr)
+        raise SystemExit(f"rasa {args[0]} {args[1]} failed (exit {result.returncode})")
+    return time.monotonic() - started
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+def intent_metrics(pairs: list[tuple[str, str]]) -> tuple[float, float]:
+    """(accuracy, macro-F1 over the true intents) of (target, predicted) pairs."""
+    if not pairs:
+        return 0.0, 0.0
+    labels = sorted({t for t, _ in pairs})
+    f1s = []
+    for label in labels:
+        tp = sum(1 for t, p in pairs if t == label and p == label)
+        fp = sum(1 for t, p in pairs if t != label and p == label)
+        fn = sum(1 for t, p in pairs if t == label and p != label)
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(t == p for t, p in pairs) / len(pairs), sum(f1s) / len(f1s)
+
+
+def entity_counts(targets: list[dict], predictions: list[dict]) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives), exact (start, end, entity) match."""
+    gold = {(e["start"], e["end"], e["entity"]) for e in targets}
+    pred = {(e["start"], e["end"], e["entity"]) for e in predictions}
+    return len(gold & pred), len(pred - gold), len(gold - pred)
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+# --- running ----------------------------------------------------------------------------------
+
+def run(config: Path, train: list[Example], test: list[Example], work: Path,
+        shared: Path = PROJECT_ROOT / "nlu_data" / "shared") -> dict:
+    train_dir = work / "train"
+    train_dir.mkdir(parents=True)
+    write_nlu(train, train_dir / "examples.yml")
+    if shared.is_dir():
+        for path in sorted(shared.glob("*.yml")):
+            shutil.copy(path, train_dir / f"shared_{path.name}")
+    test_file = work / "test.yml"
+    write_nlu(test, test_file)
+    train_s = rasa("train", "nlu", "--config", str(config), "--nlu", str(train_dir),
+                   "--out", str(work / "models"), "--fixed-model-name", "nlu")
+    results = work / "results"
+    test_s = rasa("test", "nlu", "--model", str(work / "models" / "nlu.tar.gz"), "--nlu", str(test_file),
+                  "--out", str(results), "--successes", "--no-plot")
+    return {"train_s": train_s, "test_s": test_s, "results": results}
+
+
+def report(test: list[Example], results: Path) -> dict:
+    langs_of: dict[str, list[str]] = defaultdict(list)
+    for ex in test:
+        langs_of[ex.text.strip()].append(ex.lang)
+
+    def lang_for(text: str) -> str:
+        options = langs_of.get(text.strip()) or ["?"]
+        return Counter(options).most_common(1)[0][0]
+
+    predictions = []
+    for name in ("intent_successes.json", "intent_errors.json"):
+        path = results / name
+        if path.exists():
+            predictions += json.loads(path.read_text())
+    pairs_by_lang: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for item in predictions:
+        pairs_by_lang[lang_for(item["text"])].append((item["intent"], item["intent_prediction"]["name"]))
+
+    entity_items: dict[tuple[str, str], dict] = {}
+    for path in sorted(results.glob("*_successes.json")) + sorted(results.glob("*_errors.json")):
+        if path.name.startswith(("intent_", "response_")):
+            continue
+        for item in json.loads(path.read_text()):
+            key = (item["text"], json.dumps(item["entities"], sort_keys=True))
+            entity_items[key] = item
+    entity_by_lang: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for item in entity_items.values():
+        counts = entity_counts(item["entities"], item.get("predicted_entities") or [])
+        bucket = entity_by_lang[lang_for(item["text"])]
+        for k in range(3):
+            bucket[k] += counts[k]
+        for label in {e["entity"] for e in item["entities"]} | {e["entity"] for e in item.get("predicted_entities") or []}:
+            c = entity_counts([e for e in item["entities"] if e["entity"] == label],
+                              [e for e in item.get("predicted_entities") or [] if e["entity"] == label])
+            for k in range(3):
+                per_type[label][k] += c[k]
+
+    all_pairs = [p for pairs in pairs_by_lang.values() for p in pairs]
+    confusions = Counter((t, p) for t, p in all_pairs if t != p)
+    return {"intents": pairs_by_lang, "all": all_pairs, "confusions": confusions,
+            "entities": entity_by_lang, "entity_types": per_type}
+
+
+def print_report(title: str, figures: dict, languages) -> None:
+    print(f"\n== {title}")
+    print(f"{'':<10}{'n':>6}{'accuracy':>10}{'macro-F1':>10}{'ent P':>8}{'ent R':>8}{'ent F1':>8}")
+    totals = [0, 0, 0]
+    for lang in list(languages) + ["overall"]:
+        pairs = figures["all"] if lang == "overall" else figures["intents"].get(lang, [])
+        counts = totals if lang == "overall" else figures["entities"].get(lang, [0, 0, 0])
+        if lang != "overall":
+            for k in range(3):
+                totals[k] += counts[k]
+        acc, f1 = intent_metrics(pairs)
+        p, r, ef1 = prf(*counts)
+        print(f"{lang:<10}{len(pairs):>6}{acc:>10.3f}{f1:>10.3f}{p:>8.3f}{r:>8.3f}{ef1:>8.3f}")
+    print("most confused (true -> predicted: count):",
+          ", ".join(f"{t} -> {p}: {n}" for (t, p), n in figures["confusions"].most_common(6)) or "none")
+    print("entity F1 per type:", ", ".join(f"{label} {prf(*c)[2]:.2f} (n={c[0] + c[2]})"
+                                           for label, c in sorted(figures["entity_types"].items())))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
+    parser.add_argument("--cross-lingual", action="store_true", help="also train on English only, test on all")
+    parser.add_argument("--keep", type=Path, help="keep models and rasa's result files in this folder")
+    parser.add_argument("--nlu-dir", type=Path, default=PROJECT_ROOT / "nlu_data",
+                        help="folder with <lang>/*.yml and shared/*.yml (default: nlu_data)")
+    args = parser.parse_args(argv)
+
+    examples = load_examples(args.nlu_dir)
+    train, test = split(examples)
+    print(f"{len(examples)} examples, {len(train)} train / {len(test)} test "
+          f"(seed {SEED}, stratified per language and intent); config {args.config}")
+    runs = [("all languages -> each language", train, test)]
+    if args.cross_lingual:
+        runs.append(("cross-lingual: English only -> each language", [e for e in train if e.lang == "en"], test))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="eval-nlu-"))
+    try:
+        for i, (title, train_set, test_set) in enumerate(runs):
+            out = run(args.config.resolve(), train_set, test_set, work / f"run{i}", args.nlu_dir / "shared")
+            figures = report(test_set, out["results"])
+            print_report(f"{title}: trained in {out['train_s']:.0f} s, tested in {out['test_s']:.0f} s",
+                         figures, LANGUAGES)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The RT adapter against a real Request Tracker 5 (installed and started by the rt_server fixture)."""
+
+import uuid
+
+import httpx
+import pytest
+
+from escalation.errors import BackendUnavailable, TicketNotFound
+from escalation.intake import prepare
+from escalation.tickets.model import TicketRequest
+from escalation.tickets.rt import RtTicketBackend
+from escalation.tickets.rt_setup import setup
+from helpdesk.settings import RtSettings, load_settings
+
+SETTINGS = load_settings()
+
+
+def request(requester, **extra):
+    body = dict(idempotency_key=uuid.uuid4().hex, requester={"id": requester, "email": "jan@example.com", "name": "Jan"},
+                language="nl", subject="VPN werkt niet", description="mijn VPN verbindt niet", category="vpn",
+                paraphrase="De VPN verbindt niet sinds vanmorgen", facts={"os": "Windows 11"}, skill_level="novice",
+                transcript=[{"sender": "user", "text": "wachtwoord: Geheim123"}],
+                suggested_articles=[{"article_id": "vpn-cannot-connect", "outcome": "not_solved"}],
+                remote_control_consent=True, remote_control_consent_at="2026-03-02T09:12:00Z", urgency="high",
+                impact="medium")
+    body.update(extra)
+    return prepare(TicketRequest(**body), SETTINGS)
+
+
+def test_create_get_is_idempotent_and_holds_every_field(rt_backend):
+    requester = f"rt-{uuid.uuid4().hex[:8]}"
+    draft = request(requester)
+    ticket = rt_backend.create(draft)
+    assert ticket.id.isdigit() and rt_backend.create(draft).id == ticket.id  # same key, same ticket
+    got = rt_backend.get(ticket.id)
+    assert (got.queue, got.priority, got.category, got.language, got.status) == ("network", "P2", "vpn", "nl", "new")
+    assert got.requester.id == requester and got.requester.email == "jan@example.com"
+    assert got.paraphrase == draft.paraphrase and got.facts == {"os": "Windows 11"} and got.skill_level == "novice"
+    assert got.transcript[0].text == "wachtwoord: [hidden]"
+    assert got.suggested_articles[0].outcome == "not_solved" and got.remote_control_consent is True
+    assert got.response_due == draft.response_due and got.reference == draft.reference
+    raw = rt_backend.request("GET", f"/ticket/{ticket.id}")
+    cf = {c["name"]: c["values"] for c in raw["CustomFields"]}
+    assert cf["Idempotency key"] == [draft.idempotency_key] and cf["Language"] == ["nl"]
+    assert cf["Helpdesk priority"] == ["P2"] and raw["Priority"] == "75" and raw["Due"].startswith(
+        draft.resolution_due.strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_list_status_comment_and_links(rt_backend):
+    requester = f"rt-{uuid.uuid4().hex[:8]}"
+    first = rt_backend.create(request(requester, category="printer", subject="Printer prints blank pages"))
+    second = rt_backend.create(request(requester, related_to=[first.id]))
+    listed = rt_backend.list(requester_id=requester)
+    assert [t.id for t in listed] == [second.id, first.id] and listed[1].category == "printer"
+    assert [t.id for t in rt_backend.list(requester_id=requester, queue="workplace")] == [first.id]
+    assert [t.id for t in rt_backend.list(requester_id=requester, priority="P2", category="vpn")] == [second.id]
+    assert rt_backend.get(second.id).related_to == [first.id]
+    commented = rt_backend.add_comment(second.id, "het werkt weer", "user")
+    assert commented.comments[-1].text == "het werkt weer" and commented.comments[-1].sender == "user"
+    assert rt_backend.set_status(second.id, "pending").status == "pending"
+    assert [t.id for t in rt_backend.list(requester_id=requester, status="pending")] == [second.id]
+    assert rt_backend.set_status(second.id, "resolved").status == "resolved"
+    assert [t.id for t in rt_backend.list(requester_id=requester, status="active")] == [first.id]
+    third = rt_backend.create(request(requester))
+    assert rt_backend.add_links(third.id, [first.id]).related_to == [first.id]
+
+
+@pytest.mark.parametrize("ticket_id", ["99999999", "abc", "1; DROP"])
+def test_unknown_ticket_is_not_found(rt_backend, ticket_id):
+    with pytest.raises(TicketNotFound):
+        rt_backend.get(ticket_id)
+
+
+def test_wrong_password_and_unreachable_rt_are_unavailable(rt_server):
+    wrong = RtTicketBackend(RtSettings(url=rt_server.url, password="not-the-password"))
+    with pytest.raises(BackendUnavailable, match="credentials"):
+        wrong.get("1")
+    with socket_free_port() as port:
+        nowhere = RtTicketBackend(RtSettings(url=f"http://127.0.0.1:{port}", password="x", timeout_seconds=2))
+        with pytest.raises(BackendUnavailable):
+            nowhere.create(request("someone"))
+
+
+def test_setup_is_idempotent(rt_backend):
+    assert setup(rt_backend, SETTINGS) == []
+    names = {q["Name"] for q in rt_backend.request("GET", "/queues/all", params={"fields": "Name"})["items"]}
+    assert set(SETTINGS.routing.queues) <= names
+
+
+class socket_free_port:
+    def __enter__(self):
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
+def test_httpx_is_not_leaked(rt_backend):
+    try:
+        rt_backend.get("99999999")
+    except TicketNotFound as exc:
+        assert not isinstance(exc, httpx.HTTPError)
