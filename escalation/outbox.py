@@ -15,16 +15,16 @@ import logging
 import sqlite3
 import threading
 import time
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Literal
+from typing import Callable, Literal
 
 from pydantic import BaseModel, Field
 
 from escalation.errors import BackendUnavailable, InvalidTicket
 from escalation.tickets.base import TicketBackend
 from escalation.tickets.model import Ticket, TicketDraft
+from escalation.sqlite import connect
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +83,8 @@ class Outbox:
         with self._connect() as db:
             db.executescript(SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.row_factory = sqlite3.Row
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _connect(self):
+        return connect(self.path)
 
     @staticmethod
     def _entry(row: sqlite3.Row) -> OutboxEntry:

@@ -19,10 +19,9 @@ import json
 import logging
 import sqlite3
 import threading
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator, Literal
+from typing import Callable, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -30,6 +29,7 @@ from pydantic import BaseModel, Field
 from escalation.errors import TicketNotFound
 from escalation.tickets.model import TicketDraft, utcnow
 from helpdesk.settings import ProblemSettings
+from escalation.sqlite import connect
 
 log = logging.getLogger(__name__)
 
@@ -103,15 +103,8 @@ class ProblemStore:
         with self._connect() as db:
             db.executescript(SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.row_factory = sqlite3.Row
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _connect(self):
+        return connect(self.path)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self._embedder is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot.constants import EMPTY_MESSAGE_PLACEHOLDER
 from helpdesk.privacy import mask
 
 MAX_LINE = 5000
@@ -44,7 +45,8 @@ def session_start(tracker: Tracker) -> float:
 
 
 def latest_text(tracker: Tracker) -> str:
-    return (tracker.latest_message or {}).get("text") or ""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text == EMPTY_MESSAGE_PLACEHOLDER else text
 
 
 def requester(tracker: Tracker) -> dict[str, Any]:

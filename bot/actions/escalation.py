@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import runtime
 from bot.actions.conversation import latest_text, requester, session_start, transcript
 from bot.actions.errors import ActionError, HelpdeskUnavailable, NotFound
+from helpdesk.language.time_expressions import normalise as normalise_time
 from helpdesk.privacy import mask
 
 log = logging.getLogger(__name__)
@@ -28,14 +29,21 @@ def ticket_draft(tracker: Tracker, reason: str, **extra: Any) -> dict:
     key_source = f"{tracker.sender_id}|{session_start(tracker)}|{problem}"
     suggested = tracker.get_slot("suggested_articles") or []
     solved = tracker.get_slot("resolution") == "self_service"
+    language = tracker.get_slot("language") or settings.default_language
+    facts = {name: tracker.get_slot(name) for name in FACT_SLOTS if tracker.get_slot(name)}
+    if facts.get("since"):
+        now = datetime.now(ZoneInfo(settings.timezone)).replace(tzinfo=None)
+        since_iso = normalise_time(str(facts["since"]), language, now=now)
+        if since_iso:
+            facts["since_iso"] = since_iso
     return {
         "idempotency_key": hashlib.sha256(key_source.encode("utf-8")).hexdigest()[:40],
         "requester": requester(tracker),
-        "language": tracker.get_slot("language") or settings.default_language,
+        "language": language,
         "subject": (problem or "Chat escalation")[:120],
         "description": problem,
         "category": tracker.get_slot("category"),
-        "facts": {name: tracker.get_slot(name) for name in FACT_SLOTS if tracker.get_slot(name)},
+        "facts": facts,
         "transcript": transcript(tracker, settings.privacy.mask_personal_data),
         "suggested_articles": [
             {"article_id": a, "outcome": "solved" if solved else "not_solved"} for a in suggested
@@ -138,6 +146,26 @@ async def _requesters_ticket(tracker: Tracker) -> dict | None:
     return mine[0] if mine else None
 
 
+async def with_requesters_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, operation) -> dict | None:
+    """Find the ticket the user means and run ``operation(ticket)`` on it; explain any failure."""
+    try:
+        ticket = await _requesters_ticket(tracker)
+        if ticket is None:
+            dispatcher.utter_message(response="utter_no_tickets")
+            return None
+        await operation(ticket)
+        return ticket
+    except NotFound:
+        dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=_ticket_number(tracker) or "")
+    except ActionError:
+        dispatcher.utter_message(response="utter_service_unavailable")
+    return None
+
+
+async def _nothing(ticket: dict) -> None:
+    return None
+
+
 class ActionTicketStatus(Action):
     """Status of a ticket of this requester (never someone else's)."""
 
@@ -145,16 +173,8 @@ class ActionTicketStatus(Action):
         return "action_ticket_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        try:
-            ticket = await _requesters_ticket(tracker)
-        except NotFound:
-            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=_ticket_number(tracker) or "")
-            return []
-        except ActionError:
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
+        ticket = await with_requesters_ticket(dispatcher, tracker, _nothing)
         if ticket is None:
-            dispatcher.utter_message(response="utter_no_tickets")
             return []
         dispatcher.utter_message(response=f"utter_ticket_status_{ticket['status']}", ticket_id=ticket["id"],
                                  subject=ticket["subject"])
@@ -168,17 +188,11 @@ class ActionCloseTicket(Action):
         return "action_close_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        try:
-            ticket = await _requesters_ticket(tracker)
-            if ticket is None:
-                dispatcher.utter_message(response="utter_no_tickets")
-                return []
+        async def resolve(ticket: dict) -> None:
             await runtime.helpdesk().set_status(str(ticket["id"]), tracker.sender_id, "resolved")
-        except NotFound:
-            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=_ticket_number(tracker) or "")
-            return []
-        except ActionError:
-            dispatcher.utter_message(response="utter_service_unavailable")
+
+        ticket = await with_requesters_ticket(dispatcher, tracker, resolve)
+        if ticket is None:
             return []
         dispatcher.utter_message(response="utter_ticket_closed", ticket_id=ticket["id"])
         return [SlotSet("ticket_id", str(ticket["id"]))]
@@ -192,17 +206,12 @@ class ActionAddTicketInfo(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         text = mask(tracker.get_slot("ticket_comment") or "", runtime.settings().privacy.mask_personal_data)
-        try:
-            ticket = await _requesters_ticket(tracker)
-            if ticket is None:
-                dispatcher.utter_message(response="utter_no_tickets")
-                return [SlotSet("ticket_comment", None)]
+
+        async def comment(ticket: dict) -> None:
             await runtime.helpdesk().add_comment(str(ticket["id"]), tracker.sender_id, text)
-        except NotFound:
-            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=_ticket_number(tracker) or "")
-            return [SlotSet("ticket_comment", None)]
-        except ActionError:
-            dispatcher.utter_message(response="utter_service_unavailable")
+
+        ticket = await with_requesters_ticket(dispatcher, tracker, comment)
+        if ticket is None:
             return [SlotSet("ticket_comment", None)]
         dispatcher.utter_message(response="utter_ticket_info_added", ticket_id=ticket["id"])
         return [SlotSet("ticket_comment", None), SlotSet("ticket_id", str(ticket["id"]))]

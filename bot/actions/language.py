@@ -43,6 +43,12 @@ class ValidateSlotMappings(ValidationAction):
         if (tracker.latest_message or {}).get("intent", {}).get("name") == "change_language":
             requested = next(tracker.get_latest_entity_values("target_language"), None)
         current = tracker.get_slot("language")
+        locale = ((tracker.latest_message or {}).get("metadata") or {}).get("locale")
+        client_language = str(locale or "").split("-")[0].lower() or None
+        if current is None and client_language in settings.languages and (
+                detection.words < settings.language_detection.min_words_to_switch
+                or detection.confidence < settings.language_detection.min_confidence_to_switch):
+            current = client_language  # Teams / web chat locale: the start for a too-short first message
         language = decide_conversation_language(
             current, detection, requested=requested, supported=settings.languages,
             min_words_to_switch=settings.language_detection.min_words_to_switch,

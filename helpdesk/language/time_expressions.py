@@ -119,6 +119,18 @@ def _clock(text: str, spec: _Language) -> tuple[int, int] | None:
     return None
 
 
+def _has_meridiem(text: str, spec: _Language) -> bool:
+    return any((m := p.match(text)) and m.groupdict().get("pm") for p in spec.clock)
+
+
+def _latest_past(hm: tuple[int, int], now: datetime, twelve_hour: bool) -> datetime:
+    """The latest moment not after now at this clock time: "sinds 2 uur" said at 16:00 is 14:00,
+    "since 14:00" said at 10:00 is yesterday. Without am/pm, hours below 12 may also mean h + 12."""
+    hours = [hm[0]] + ([hm[0] + 12] if twelve_hour else [])
+    moments = [_at(now.date() - timedelta(days=back), (h, hm[1])) for back in (0, 1) for h in hours]
+    return max(m for m in moments if m <= now)
+
+
 def _at(day: date, hm: tuple[int, int]) -> datetime:
     return datetime.combine(day, time(*hm))
 
@@ -209,10 +221,7 @@ def parse(text: str, lang: str | None = None, now: datetime | None = None) -> Ti
             if found is None:
                 hm = _clock(candidate, spec)
                 if hm is not None:
-                    moment = _at(now.date(), hm)
-                    if moment > now:                # "since 14:00" said at 10:00: yesterday
-                        moment -= timedelta(days=1)
-                    found = TimePoint(moment, "minute")
+                    found = TimePoint(_latest_past(hm, now, twelve_hour=hm[0] < 12 and not _has_meridiem(candidate, spec)), "minute")
             found = (found or _weekday(candidate, spec, now) or _date(candidate, spec, now)
                      or _duration(candidate, spec, now))
             if found is not None:

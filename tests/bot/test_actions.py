@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 
 import httpx
 import pytest
@@ -124,7 +125,8 @@ def test_escalate_creates_one_ticket_with_transcript_and_language(helpdesk):
     assert len(helpdesk.tickets) == 1  # same conversation, same problem: same ticket
     draft = next(iter(helpdesk.tickets.values()))
     assert draft["language"] == "nl" and draft["category"] == "vpn"
-    assert draft["facts"] == {"since": "sinds vanmorgen"}
+    assert draft["facts"]["since"] == "sinds vanmorgen"
+    assert draft["facts"]["since_iso"].startswith(datetime.now().strftime("%Y-%m-%d")[:4])
     assert [line["sender"] for line in draft["transcript"]] == ["user", "bot", "user"]
     assert "Geheim123" not in json.dumps(draft)
     assert draft["suggested_articles"] == [{"article_id": "vpn-x", "outcome": "not_solved"}]
@@ -239,3 +241,15 @@ def test_earlier_ticket_of_the_same_category_is_linked(helpdesk):
                                                 slots={"category": "printer", "problem_text": "printer again"}))
     assert [m["response"] for m in messages] == ["utter_previous_ticket", "utter_ticket_created"]
     assert list(helpdesk.tickets.values())[1]["related_to"] == ["1"]
+
+
+@pytest.mark.parametrize("text, locale, expected", [
+    ("ok", "fr-BE", "fr"),                                   # too short to tell: the client's locale
+    ("mijn printer drukt niet meer af sinds vanmorgen", "fr-BE", "nl"),   # a clear sentence wins
+    ("ok", "de-DE", "en"),                                   # unsupported locale: detection as usual
+])
+def test_client_locale_starts_the_conversation_language(text, locale, expected):
+    t = tracker(text=text, slots={"language": None})
+    t.latest_message["metadata"] = {"locale": locale}
+    out = asyncio.run(ValidateSlotMappings().extract_language(CollectingDispatcher(), t, {}))
+    assert out["language"] == expected

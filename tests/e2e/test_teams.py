@@ -353,6 +353,13 @@ def test_rasa_starts_without_teams_credentials(tmp_path, monkeypatch):
         channels = yaml.safe_load(rasa_credentials(settings, env).read_text())
         assert set(channels) == {"rest", "socketio"} and channels["socketio"]["session_persistence"] is True
     path = rasa_credentials(settings, {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
-    assert yaml.safe_load(path.read_text())["botframework"] == {"app_id": "${MICROSOFT_APP_ID}",
-                                                                 "app_password": "${MICROSOFT_APP_PASSWORD}"}
+    assert yaml.safe_load(path.read_text())["bot.channels.botframework.BotFrameworkWithLocale"] == {
+        "app_id": "${MICROSOFT_APP_ID}", "app_password": "${MICROSOFT_APP_PASSWORD}"}
     assert APP_PASSWORD not in path.read_text()                 # Rasa expands the variables itself
+
+
+@pytest.mark.parametrize("locale, expected", [("fr-BE", "Puis-je vous aider"), ("nl-BE", "Kan ik je nog"),
+                                              ("en-GB", "anything else I can help")])
+def test_the_activity_locale_sets_the_language_of_a_conversation_that_starts_with_ok(
+        teams_rasa, microsoft, locale, expected):
+    assert expected in texts(say(teams_rasa, microsoft, f"locale-{locale}", "ok", locale))

@@ -71,3 +71,11 @@ def test_every_language_has_the_same_sections():
     for spec in languages.values():
         assert len(spec.weekdays) == 7 and len(spec.months) == 12
         assert spec.fixed and spec.units and spec.durations and spec.clock
+
+
+def test_a_clock_time_without_am_pm_is_the_latest_past_one():
+    afternoon = datetime(2024, 5, 8, 16, 0)
+    assert normalise("sinds 2 uur", "nl", now=afternoon) == "2024-05-08T14:00"
+    assert normalise("sinds 9u", "nl", now=afternoon) == "2024-05-08T09:00"
+    assert normalise("since 9am", "en", now=afternoon) == "2024-05-08T09:00"
+    assert normalise("depuis 8h", "fr", now=datetime(2024, 5, 8, 7, 0)) == "2024-05-07T20:00"

@@ -51,3 +51,11 @@ def test_report_reads_rasa_result_files(tmp_path):
     assert figures["intents"]["fr"] == [("greet", "goodbye")]
     assert figures["confusions"] == Counter({("greet", "goodbye"): 1})
     assert figures["entities"]["fr"] == [0, 1, 0]
+
+
+def test_the_launcher_trains_on_the_shared_patterns_and_the_custom_components(settings):
+    from helpdesk.launcher import training_inputs
+
+    names = {str(p.relative_to(settings.project_root)) for p in training_inputs(settings)}
+    assert "nlu_data/shared/entities.yml" in names
+    assert "bot/components/use_featurizer.py" in names
