@@ -151,6 +151,16 @@ def cmd_rt_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_shell(args: argparse.Namespace) -> int:
+    from helpdesk.launcher import LaunchError, shell
+
+    try:
+        return shell(load_settings())
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helpdesk", description="Multilingual first-line IT-support assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -187,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train if needed, build the KB index, start Rasa, actions and helpdesk")
     run.add_argument("--no-train", action="store_true")
     run.set_defaults(func=cmd_run)
+    shell = sub.add_parser("shell", help="chat in the terminal (rasa shell) with the services of `helpdesk run`")
+    shell.set_defaults(func=cmd_shell)
     return parser
 
 

@@ -278,3 +278,15 @@ def run(settings: Settings, train: bool = True) -> int:
         return 1
     finally:
         services.stop()
+
+
+def shell(settings: Settings) -> int:
+    """``rasa shell`` in the terminal, against the running action server and helpdesk service."""
+    services = Services(settings)
+    rasa = next(s for s in services.services if s.name == "rasa")
+    model = model_path(settings)
+    if not model.is_file():
+        raise LaunchError(f"{model} not found: run `make run` (or `make train`) first")
+    cmd = [rasa.cmd[0], "shell", "--model", str(model), "--endpoints",
+           str(settings.project_root / "bot" / "endpoints.yml")]
+    return subprocess.call(cmd, cwd=settings.project_root, env=services.env)

@@ -178,3 +178,18 @@ def test_ticket_follow_up_status_add_info_and_close(stack, chat):
     assert ticket.status == "resolved" and "Dell WD19" in ticket.comments[-1].text
     other = chat("follow-other")
     assert "can't find ticket" in other.text(f"what is the status of ticket {ticket_id}")
+
+
+def test_a_declared_outage_links_the_user_instead_of_a_new_ticket(stack, chat):
+    api = httpx.Client(base_url=stack.helpdesk_url, headers={"Authorization": f"Bearer {stack.api_token()}"})
+    problem = api.post("/api/problems", json={"category": "onedrive", "title": "OneDrive sync outage"}).json()
+    try:
+        conversation = chat("outage-nl")
+        conversation.say("mijn OneDrive synchroniseert niet meer")
+        text = conversation.text("nee")
+        assert "gekend probleem: OneDrive sync outage" in text
+        ticket_id = re.search(r"ticket #(\w+)", text).group(1)
+        assert ticket_id in api.get(f"/api/problems/{problem['id']}/incidents").json() or \
+            store(stack).get(ticket_id).problem_id == problem["id"]
+    finally:
+        api.patch(f"/api/problems/{problem['id']}", json={"status": "resolved"})
