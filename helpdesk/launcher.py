@@ -287,6 +287,9 @@ def shell(settings: Settings) -> int:
     model = model_path(settings)
     if not model.is_file():
         raise LaunchError(f"{model} not found: run `make run` (or `make train`) first")
-    cmd = [rasa.cmd[0], "shell", "--model", str(model), "--endpoints",
+    with socket.socket() as sock:  # rasa shell runs a server of its own: not on the port of `helpdesk run`
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [rasa.cmd[0], "shell", "--model", str(model), "--port", str(port), "--endpoints",
            str(settings.project_root / "bot" / "endpoints.yml")]
     return subprocess.call(cmd, cwd=settings.project_root, env=services.env)
