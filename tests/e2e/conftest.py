@@ -20,7 +20,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def e2e_env(tmp_path_factory) -> dict[str, str]:
+    """The settings (as environment variables) of the e2e services: own ports, data and model."""
     tmp = tmp_path_factory.mktemp("e2e")
     service_port = free_port()
     env = {
@@ -37,18 +38,25 @@ def stack(tmp_path_factory):
         "HELPDESK_TICKETS__SQLITE_PATH": str(tmp / "data" / "tickets.db"),
         "HELPDESK_SERVICE__PUBLIC_URL": f"http://127.0.0.1:{service_port}",
     }
+    return env
+
+
+@pytest.fixture(scope="session")
+def stack(e2e_env):
+    """The three services, started as `make run` does; the environment is only theirs (not the
+    other tests')."""
     with pytest.MonkeyPatch.context() as mp:
-        for key, value in env.items():
+        for key, value in e2e_env.items():
             mp.setenv(key, value)
         settings = load_settings()
         train_if_needed(settings)
         build_kb(settings)
-        services = Services(settings)
-        services.start()
-        try:
-            yield settings
-        finally:
-            services.stop()
+        services = Services(settings)  # takes a copy of the environment
+    services.start()
+    try:
+        yield settings
+    finally:
+        services.stop()
 
 
 class Chat:

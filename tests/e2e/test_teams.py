@@ -164,13 +164,15 @@ def microsoft():
 
 
 @pytest.fixture(scope="module")
-def teams_rasa(stack, microsoft, tmp_path_factory):
+def teams_rasa(stack, e2e_env, microsoft, tmp_path_factory):
     """A Rasa server with the botframework channel enabled (as `helpdesk run` does when the two
     variables are set), sharing the action server and helpdesk service of ``stack``."""
     tmp = tmp_path_factory.mktemp("teams")
     (tmp / "sitecustomize").mkdir()
     (tmp / "sitecustomize" / "sitecustomize.py").write_text(SITECUSTOMIZE)
     with pytest.MonkeyPatch.context() as mp:
+        for key, value in e2e_env.items():
+            mp.setenv(key, value)
         mp.setenv("HELPDESK_RASA__PORT", str(free_port()))
         mp.setenv("HELPDESK_DATA_DIR", str(tmp / "data"))   # own tracker, logs and credentials file
         mp.setenv("MICROSOFT_APP_ID", APP_ID)

@@ -105,7 +105,10 @@ def test_from_problem_to_article_to_ticket_in_the_browser(page, stack, lang):
     assert f"lang={lang}" in href and link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
     article_id = re.search(r"/kb/([\w-]+)", href).group(1)
     # the last group of quick replies is the yes/no question (other articles may come as buttons before it)
-    replies = page.get_by_role("group", name=re.compile("Suggested replies|Voorgestelde|Réponses suggérées")).last
+    # (the messages arrive one by one: wait for the group that holds the "no" answer)
+    replies = page.get_by_role("group", name=re.compile("Suggested replies|Voorgestelde|Réponses suggérées")).filter(
+        has=page.get_by_role("button", name=c["no"], exact=True)).last
+    expect(replies).to_be_visible(timeout=TIMEOUT)
     titles = replies.get_by_role("button").all_inner_texts()
     assert titles[0].startswith(c["yes"]) and c["no"] in titles, titles
     shot(page, f"{lang}-article")
