@@ -146,23 +146,21 @@ async def _requesters_ticket(tracker: Tracker) -> dict | None:
     return mine[0] if mine else None
 
 
-async def with_requesters_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, operation) -> dict | None:
-    """Find the ticket the user means and run ``operation(ticket)`` on it; explain any failure."""
+async def with_requesters_ticket(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 operation=None) -> dict | None:
+    """Find the ticket the user means and run ``operation(ticket)``, if any, on it; explain any failure."""
     try:
         ticket = await _requesters_ticket(tracker)
         if ticket is None:
             dispatcher.utter_message(response="utter_no_tickets")
             return None
-        await operation(ticket)
+        if operation is not None:
+            await operation(ticket)
         return ticket
     except NotFound:
         dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=_ticket_number(tracker) or "")
     except ActionError:
         dispatcher.utter_message(response="utter_service_unavailable")
-    return None
-
-
-async def _nothing(ticket: dict) -> None:
     return None
 
 
@@ -173,7 +171,7 @@ class ActionTicketStatus(Action):
         return "action_ticket_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        ticket = await with_requesters_ticket(dispatcher, tracker, _nothing)
+        ticket = await with_requesters_ticket(dispatcher, tracker)
         if ticket is None:
             return []
         dispatcher.utter_message(response=f"utter_ticket_status_{ticket['status']}", ticket_id=ticket["id"],

@@ -72,9 +72,6 @@ class HelpdeskClient:
         return await self._request("GET", "/api/tickets/recent",
                                    params={"requester_id": requester_id, "days": days, "limit": limit})
 
-    async def list_tickets(self, requester_id: str) -> list[dict]:
-        return await self._request("GET", "/api/tickets", params={"requester_id": requester_id})
-
     async def add_comment(self, ticket_id: str, requester_id: str, text: str) -> dict:
         return await self._request("POST", f"/api/tickets/{quote(ticket_id, safe='')}/comments",
                                    params={"requester_id": requester_id}, json={"text": text, "sender": "user"})

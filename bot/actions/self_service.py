@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
-from bot.actions.errors import ActionError, NotFound
+from bot.actions.errors import ActionError
 from bot.actions.replies import format_steps, reply_to_input_issue
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class ActionShowArticle(Action):
         tried = list(tracker.get_slot("suggested_articles") or [])
         try:
             article = await runtime.helpdesk().get_article(str(article_id or ""), tracker.get_slot("language"))
-        except (NotFound, ActionError):
+        except ActionError:  # NotFound included
             dispatcher.utter_message(response="utter_article_not_found")
             return [SlotSet("pending_question", None)]
         events = show_article(dispatcher, article, [a for a in tried if a != article["article_id"]])

@@ -12,6 +12,11 @@ from escalation.api.deps import KbDep, SettingsDep
 router = APIRouter(tags=["kb"])
 
 
+def article_url(settings, article_id: str, lang: str) -> str:
+    """The link the bot sends: the article page in one language."""
+    return f"{settings.service.public_url.rstrip('/')}/kb/{article_id}?lang={lang}"
+
+
 def _variant(kb: KbDep, article_id: str, lang: str | None) -> dict:
     docs = [d for d in kb.searcher().index.docs if d["id"] == article_id]
     if not docs:
@@ -24,7 +29,7 @@ def article_json(article_id: str, kb: KbDep, settings: SettingsDep, lang: str | 
     doc = _variant(kb, article_id, lang)
     return {"article_id": doc["id"], "lang": doc["lang"], "title": doc["title"], "summary": doc["summary"],
             "category": doc["category"], "steps": doc["steps"], "fallback_language": bool(lang) and doc["lang"] != lang,
-            "url": f"{settings.service.public_url.rstrip('/')}/kb/{doc['id']}?lang={doc['lang']}"}
+            "url": article_url(settings, doc["id"], doc["lang"])}
 
 
 @router.get("/kb/{article_id}", response_class=HTMLResponse)

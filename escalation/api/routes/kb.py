@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from escalation.api.deps import KbDep, SettingsDep
+from escalation.api.routes.articles import article_url
 
 router = APIRouter(prefix="/api/kb", tags=["kb"])
 
@@ -45,11 +46,10 @@ def search(body: SearchRequest, kb: KbDep, settings: SettingsDep) -> dict:
         exclude=set(body.exclude),
         category=body.category,
     )
-    base = settings.service.public_url.rstrip("/")
     return {
         "hits": [
             HitOut(**{**h.__dict__, "steps": list(h.steps), "available_languages": list(h.available_languages)},
-                   url=f"{base}/kb/{h.article_id}?lang={h.lang}").model_dump()
+                   url=article_url(settings, h.article_id, h.lang)).model_dump()
             for h in hits
         ]
     }
