@@ -105,7 +105,7 @@ class RtTicketBackend:
 
     def _search(self, query: str, limit: int = 50) -> list[dict]:
         page = self.request("GET", "/tickets", params={
-            "query": query, "fields": LIST_FIELDS, "orderby": "Created", "order": "DESC",
+            "query": query, "fields": LIST_FIELDS, "orderby": "id", "order": "DESC",  # Created ties within a second
             "per_page": max(1, min(limit, 100))})
         return page.get("items") or []
 
