@@ -14,12 +14,21 @@ Format (see kb/README.md)::
 
     1. First step.
     2. Second step.
+
+    ## Technical steps
+    - `command`: concise step for an IT-savvy user or administrator.
+
+The optional section at the end, under a level-2 heading from :data:`TECHNICAL_HEADINGS` (any of the
+three languages), holds bullet lines (``- `` or ``* ``) for IT-savvy users: they become
+``Article.technical_steps``. Numbered lines stop at that heading, and the section is kept out of
+``Article.body``, ``embedding_text()`` and ``lexical_text()`` so it does not change search results.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +39,30 @@ from kb_index.errors import ArticleFormatError
 REQUIRED_FIELDS = ("id", "lang", "title", "category", "tags")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n?(.*)\Z", re.S)
 _STEP = re.compile(r"^\s*(\d+)[.)]\s+(.*\S)\s*$")
+# Level-2 headings that open the technical section (nl, fr, en); accepted in every language variant.
+TECHNICAL_HEADINGS = ("Technische stappen", "Étapes techniques", "Technical steps")
+_HEADING2 = re.compile(r"^##\s+(.*?)[\s#:]*$")
+_BULLET = re.compile(r"^\s*[-*]\s+(.*\S)\s*$")
+
+
+def _heading_key(text: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+
+
+_TECHNICAL_KEYS = frozenset(_heading_key(h) for h in TECHNICAL_HEADINGS)
+
+
+def _split_technical(body: str, path: str) -> tuple[str, tuple[str, ...]]:
+    """``body`` without its technical section, and that section's bullet lines (``()`` when absent)."""
+    lines = body.splitlines()
+    for i, line in enumerate(lines):
+        heading = _HEADING2.match(line)
+        if heading and _heading_key(heading.group(1)) in _TECHNICAL_KEYS:
+            bullets = tuple(b.group(1) for b in map(_BULLET.match, lines[i + 1:]) if b)
+            if not bullets:
+                raise ArticleFormatError(f"{path}: the section '{line.strip()}' has no bullet lines ('- ...')")
+            return "\n".join(lines[:i]).strip(), bullets
+    return body, ()
 
 
 @dataclass(frozen=True)
@@ -44,9 +77,10 @@ class Article:
     summary: str
     intro: str
     steps: tuple[str, ...]
-    body: str
+    body: str  # the text after the front matter, without the technical section
     checksum: str
     path: str = field(default="", compare=False)
+    technical_steps: tuple[str, ...] = ()  # concise steps for IT-savvy users (the optional technical section)
 
     @property
     def key(self) -> str:
@@ -58,7 +92,7 @@ class Article:
         return ". ".join(p for p in (self.title, self.summary, " ".join(self.tags), self.intro) if p)
 
     def lexical_text(self) -> str:
-        """The text used by the lexical (BM25) ranking."""
+        """The text used by the lexical (BM25) ranking (the technical section is not part of it)."""
         return " ".join((self.title, self.summary, " ".join(self.tags), self.body))
 
 
@@ -76,7 +110,7 @@ def parse_article(text: str, path: str = "") -> Article:
     missing = [name for name in REQUIRED_FIELDS if not meta.get(name)]
     if missing:
         raise ArticleFormatError(f"{path}: front matter lacks {', '.join(missing)}")
-    body = match.group(2).strip()
+    body, technical_steps = _split_technical(match.group(2).strip(), path)
     steps, intro_lines = [], []
     for line in body.splitlines():
         step = _STEP.match(line)
@@ -104,6 +138,7 @@ def parse_article(text: str, path: str = "") -> Article:
         body=body,
         checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         path=path,
+        technical_steps=technical_steps,
     )
 
 

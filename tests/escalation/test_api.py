@@ -77,6 +77,31 @@ def test_article_page_escapes_and_404s(client):
     assert client.get("/kb/nope").status_code == 404
 
 
+def test_article_json_page_and_search_carry_technical_steps(settings, tmp_path, fake_embedder, monkeypatch):
+    kb = tmp_path / "kb-tech"
+    kb.mkdir()
+    write_article(kb, "printer", "en", "Printer stuck", tags="[printer]")
+    path = write_article(kb, "printer", "fr", "Imprimante bloquée", tags="[imprimante]")
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "\n## Étapes techniques\n- `Restart-Service Spooler` <admin>\n", encoding="utf-8")
+    build_index(load_articles(kb), fake_embedder, settings.path(settings.kb.index_dir))
+    settings.kb.encoder = fake_embedder.name
+    monkeypatch.setattr("kb_index.live.get_embedder", lambda name: fake_embedder)
+    with TestClient(create_app(settings)) as c:
+        c.headers["Authorization"] = f"Bearer {settings.api_token()}"
+        fr = c.get("/api/kb/articles/printer", params={"lang": "fr"}).json()
+        assert fr["technical_steps"] == ["`Restart-Service Spooler` <admin>"]
+        assert fr["steps"] == ["Do this.", "Then that."]
+        assert c.get("/api/kb/articles/printer", params={"lang": "en"}).json()["technical_steps"] == []
+        page = c.get("/kb/printer?lang=fr").text
+        assert "<h2>Étapes techniques</h2>" in page and "<code>Restart-Service Spooler</code> &lt;admin&gt;" in page
+        assert "<h2>" not in c.get("/kb/printer?lang=en").text
+        hits = c.post("/api/kb/search", json={"query": "imprimante", "lang": "fr", "min_score": 0}).json()["hits"]
+        assert hits[0]["lang"] == "fr" and hits[0]["technical_steps"] == ["`Restart-Service Spooler` <admin>"]
+        hits = c.get("/api/kb/search", params={"q": "printer", "lang": "en"}).json()["hits"]
+        assert hits and hits[0]["technical_steps"] == []
+
+
 def test_default_secret_token_is_refused():
     from pydantic import ValidationError
 

@@ -62,3 +62,51 @@ def test_shipped_kb_has_40_articles_each_in_three_languages(project_root):
     assert all(langs == {"nl", "fr", "en"} for langs in by_id.values()), by_id
     categories = {a.category for a in articles}
     assert {"vpn", "printer", "email", "password", "security", "lost_device"} <= categories
+
+
+@pytest.mark.parametrize("heading", ["## Technische stappen", "## Étapes techniques", "## Technical steps",
+                                     "##  technical STEPS:"])
+def test_technical_section_is_parsed_in_each_language(heading):
+    text = (GOOD + f"\nStill stuck? Ask.\n\n{heading}\n"
+            "- `ipconfig /flushdns`, then reconnect.\n* Check `Get-VpnConnection`.\n")
+    article = parse_article(text, "x.md")
+    assert article.technical_steps == ("`ipconfig /flushdns`, then reconnect.", "Check `Get-VpnConnection`.")
+    assert article.steps == ("First.", "Second.")
+
+
+def test_numbered_steps_stop_at_the_technical_heading():
+    text = GOOD + "\n## Technical steps\n1. Not a step.\n- `netsh winsock reset`\n2. Neither.\n"
+    article = parse_article(text, "x.md")
+    assert article.steps == ("First.", "Second.")
+    assert article.technical_steps == ("`netsh winsock reset`",)
+
+
+def test_technical_section_is_kept_out_of_the_search_texts():
+    plain = parse_article(GOOD, "x.md")
+    article = parse_article(GOOD + "\n## Technical steps\n- `zzkeyword /flush` for admins.\n", "x.md")
+    assert article.body == plain.body and "zzkeyword" not in article.body
+    assert article.embedding_text() == plain.embedding_text()
+    assert article.lexical_text() == plain.lexical_text()
+    assert "zzkeyword" not in article.embedding_text() + article.lexical_text()
+
+
+def test_article_without_technical_section_has_none():
+    article = parse_article(GOOD + "\n## Other notes\n- a bullet that is not technical\n", "x.md")
+    assert article.technical_steps == ()
+    assert "## Other notes" in article.body
+
+
+def test_empty_technical_section_is_refused():
+    with pytest.raises(ArticleFormatError, match="no bullet lines"):
+        parse_article(GOOD + "\n## Technical steps\nJust prose.\n", "bad.md")
+
+
+def test_shipped_kb_has_technical_steps_with_the_same_commands_in_every_language(project_root):
+    import re
+
+    articles = load_articles(project_root / "kb" / "articles")
+    commands: dict[str, set[tuple[str, ...]]] = {}
+    for a in articles:
+        assert 1 <= len(a.technical_steps) <= 4, a.path
+        commands.setdefault(a.id, set()).add(tuple(sorted(re.findall(r"`([^`]+)`", " ".join(a.technical_steps)))))
+    assert all(len(variants) == 1 for variants in commands.values()), commands

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from escalation.api.deps import KbDep, SettingsDep
-from escalation.api.routes.articles import article_url
+from escalation.api.routes.articles import article_url, technical_steps
 
 router = APIRouter(prefix="/api/kb", tags=["kb"])
 
@@ -31,6 +31,7 @@ class HitOut(BaseModel):
     summary: str
     category: str
     steps: list[str]
+    technical_steps: list[str] = Field(default_factory=list, description="concise steps for IT-savvy users")
     fallback_language: bool
     available_languages: list[str]
     url: str
@@ -48,7 +49,8 @@ def search(body: SearchRequest, kb: KbDep, settings: SettingsDep) -> dict:
     )
     return {
         "hits": [
-            HitOut(**{**h.__dict__, "steps": list(h.steps), "available_languages": list(h.available_languages)},
+            HitOut(**{**h.__dict__, "steps": list(h.steps), "available_languages": list(h.available_languages),
+                      "technical_steps": technical_steps(kb, h.article_id, h.lang)},
                    url=article_url(settings, h.article_id, h.lang)).model_dump()
             for h in hits
         ]
