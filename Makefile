@@ -37,7 +37,10 @@ bench-lang: install
 	$(VENV)/python -m helpdesk.evaluation.langid
 
 eval-nlu: install
-	$(VENV)/python -m helpdesk.evaluation.nlu
+	$(VENV)/python -m helpdesk.evaluation.nlu   # held-out eval/nlu; --split for the old 80/20 mode
+
+bench-nlu: install
+	$(VENV)/python -m helpdesk.evaluation.nlu_latency   # [--model models/x.tar.gz] [-n 500]
 
 eval-kb: install
 	$(VENV)/python -m kb_index.evaluation
@@ -45,4 +48,4 @@ eval-kb: install
 bench-kb: install
 	$(VENV)/python -m kb_index.benchmark
 
-.PHONY: help install test-deps train kb-index run test bench-lang eval-nlu eval-kb bench-kb
+.PHONY: help install test-deps train kb-index run test bench-lang eval-nlu bench-nlu eval-kb bench-kb

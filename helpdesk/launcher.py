@@ -153,6 +153,7 @@ class Services:
             **os.environ,
             "HELPDESK_ACTIONS_URL": f"http://{r.host}:{r.actions_port}/webhook",
             "HELPDESK_TRACKER_DB": str(settings.data_path / "rasa_tracker.db"),
+            "HELPDESK_MASK_PERSONAL_DATA": str(settings.privacy.mask_personal_data).lower(),
             "HELPDESK_DATA_DIR": str(settings.data_path),
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONUNBUFFERED": "1",

@@ -13,37 +13,52 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import runtime
+from bot.actions.consent import GRANTED, ask_consent, consent_needed
 from bot.actions.conversation import latest_text, requester, session_start, transcript
 from bot.actions.errors import ActionError, HelpdeskUnavailable, NotFound
+from bot.actions.triage import fact_values
+from bot.actions.triage_data import triage_data
 from helpdesk.language.time_expressions import normalise as normalise_time
 from helpdesk.privacy import mask
 
 log = logging.getLogger(__name__)
-FACT_SLOTS = ("device", "application", "os", "error_code", "since", "scope", "location")
 
 
 def ticket_draft(tracker: Tracker, reason: str, **extra: Any) -> dict:
+    """Everything the human who picks the ticket up needs: facts, paraphrase, skill, consent, transcript."""
     settings = runtime.settings()
-    problem = tracker.get_slot("problem_text") or latest_text(tracker)
+    problem = tracker.get_slot("symptom") or tracker.get_slot("problem_text") or latest_text(tracker)
     problem = mask(problem, settings.privacy.mask_personal_data)
     key_source = f"{tracker.sender_id}|{session_start(tracker)}|{problem}"
     suggested = tracker.get_slot("suggested_articles") or []
     solved = tracker.get_slot("resolution") == "self_service"
     language = tracker.get_slot("language") or settings.default_language
-    facts = {name: tracker.get_slot(name) for name in FACT_SLOTS if tracker.get_slot(name)}
+    facts: dict[str, Any] = fact_values(tracker)
+    for name in ("check_results", "complaint_text"):
+        if tracker.get_slot(name):
+            facts[name] = tracker.get_slot(name)
     if facts.get("since"):
         now = datetime.now(ZoneInfo(settings.timezone)).replace(tzinfo=None)
         since_iso = normalise_time(str(facts["since"]), language, now=now)
         if since_iso:
             facts["since_iso"] = since_iso
+    data = triage_data()
+    paraphrase = tracker.get_slot("paraphrase")
+    consent = tracker.get_slot("remote_consent")
     return {
         "idempotency_key": hashlib.sha256(key_source.encode("utf-8")).hexdigest()[:40],
         "requester": requester(tracker),
         "language": language,
         "subject": (problem or "Chat escalation")[:120],
-        "description": problem,
+        "description": paraphrase or problem,
+        "paraphrase": paraphrase,
         "category": tracker.get_slot("category"),
         "facts": facts,
+        "skill_level": tracker.get_slot("skill_level"),
+        "remote_control_consent": None if consent is None else consent == GRANTED,
+        "remote_control_consent_at": tracker.get_slot("remote_consent_at"),
+        "urgency": data.urgency_for(facts),
+        "impact": data.impact_for(facts.get("scope")),
         "transcript": transcript(tracker, settings.privacy.mask_personal_data),
         "suggested_articles": [
             {"article_id": a, "outcome": "solved" if solved else "not_solved"} for a in suggested
@@ -103,6 +118,21 @@ async def create_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, draf
     return [SlotSet("ticket_id", str(number)), SlotSet("pending_question", None)]
 
 
+ANSWER_INTENTS = ("affirm", "deny", "consent_remote_control")
+REASONS = {"request_human": "requested_human", "complaint": "complaint"}
+
+
+def escalation_reason(tracker: Tracker) -> str:
+    """Why the ticket is created: the user's latest request that was not a yes/no answer."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent not in ANSWER_INTENTS:
+            return REASONS.get(intent, "not_solved")
+    return "not_solved"
+
+
 class ActionEscalate(Action):
     """Create the ticket (idempotent) and tell the user its number."""
 
@@ -110,8 +140,9 @@ class ActionEscalate(Action):
         return "action_escalate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
-        draft = ticket_draft(tracker, "requested_human" if intent == "request_human" else "not_solved")
+        if consent_needed(tracker):
+            return ask_consent(dispatcher)   # the rules come back here with the answer
+        draft = ticket_draft(tracker, escalation_reason(tracker))
         return await create_ticket(dispatcher, tracker, draft)
 
 

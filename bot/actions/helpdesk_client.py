@@ -84,6 +84,13 @@ class HelpdeskClient:
         await self._request("POST", "/api/outcomes", json={
             "conversation_id": conversation_id, "article_id": article_id, "language": language, "outcome": outcome})
 
+    async def record_unclear(self, message: dict) -> dict:
+        """Keep a message the NLU did not understand for the KB editors (POST /api/review/unclear).
+
+        ``message``: text (already masked), language, sender_id, top_intents [{intent, confidence}],
+        issue, at (ISO time). The caller must not let a failure here break the conversation."""
+        return await self._request("POST", "/api/review/unclear", json=message)
+
     # --- the spool ----------------------------------------------------------------------
     def _spool(self, draft: dict) -> None:
         self.spool_dir.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
+from bot.actions.triage_data import triage_data
 from helpdesk.language import decide_conversation_language
 from helpdesk.privacy import contains_secret
 
@@ -38,6 +39,8 @@ class ValidateSlotMappings(ValidationAction):
                                domain: DomainDict) -> Dict[Text, Any]:
         settings = runtime.settings()
         text = latest_text(tracker)[:MAX_MESSAGE_CHARS]
+        if text.startswith("/"):   # a button's payload (/affirm, /correct_fact{...}): no words of the user's
+            return {"language": tracker.get_slot("language") or settings.default_language, "input_issue": None}
         detection = runtime.detector().detect(text)
         requested = None
         if (tracker.latest_message or {}).get("intent", {}).get("name") == "change_language":
@@ -60,3 +63,15 @@ class ValidateSlotMappings(ValidationAction):
             # never ask for, nor keep, a password: warn now; transcripts and tickets mask it
             dispatcher.utter_message(response="utter_dont_share_password")
         return {"language": language, "input_issue": input_issue(text, detection)}
+
+    async def extract_skill_level(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
+        """End user or IT-savvy: what the user says about themselves wins, else their vocabulary."""
+        data = triage_data()
+        user_events = [e for e in tracker.events if e.get("event") == "user"]
+        for event in reversed(user_events):
+            declared = data.skill_intents.get(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
+            if declared:
+                return {"skill_level": declared}
+        level = data.skill_from_text([latest_text(tracker)] + [e.get("text") or "" for e in user_events])
+        return {} if level == tracker.get_slot("skill_level") else {"skill_level": level}

@@ -20,12 +20,19 @@ MAX_QUERY_CHARS = 2000
 MAX_SUGGESTIONS = 3
 
 
-def show_article(dispatcher: CollectingDispatcher, article: dict, tried: list[str]) -> List[Dict]:
-    """Send the article with its steps and ask whether it solved the problem."""
+def show_article(dispatcher: CollectingDispatcher, article: dict, tried: list[str],
+                 skill_level: str | None = None) -> List[Dict]:
+    """Send the article, adapted to the user: click-by-click steps, or concise technical ones for
+    an IT-savvy user when the article has them; then the caller asks whether it solved the problem."""
     if article["fallback_language"]:
         dispatcher.utter_message(response="utter_article_other_language", article_lang=article["lang"])
-    dispatcher.utter_message(response="utter_article", title=article["title"], summary=article["summary"],
-                             steps=format_steps(article["steps"]), url=article["url"])
+    technical = article.get("technical_steps") or []
+    if skill_level == "it_savvy" and technical:
+        dispatcher.utter_message(response="utter_article_technical", title=article["title"],
+                                 steps="\n".join(f"- {step}" for step in technical), url=article["url"])
+    else:
+        dispatcher.utter_message(response="utter_article", title=article["title"], summary=article["summary"],
+                                 steps=format_steps(article["steps"]), url=article["url"])
     return [
         SlotSet("suggested_articles", tried + [article["article_id"]]),
         SlotSet("current_article", article["article_id"]),
@@ -39,35 +46,29 @@ def choice_payload(article_id: str) -> str:
     return "/choose_article" + json.dumps({"article_id": article_id})
 
 
-class ActionSuggestArticle(Action):
-    """Search the KB with the user's problem: the best article in full, up to two more as buttons."""
-
-    def name(self) -> Text:
-        return "action_suggest_article"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        if reply_to_input_issue(dispatcher, tracker.get_slot("input_issue")):
-            return []
-        text = latest_text(tracker)[:MAX_QUERY_CHARS]
-        language = tracker.get_slot("language")
-        tried = list(tracker.get_slot("suggested_articles") or [])
-        events: List[Dict] = [SlotSet("problem_text", text)]
-        try:
-            hits = await runtime.helpdesk().search_kb(text, language, exclude=tried, top_k=MAX_SUGGESTIONS,
-                                                     category=tracker.get_slot("category"))
-        except ActionError as exc:
-            log.warning("KB search failed: %s", exc)
-            hits = []
-        if not hits:
-            dispatcher.utter_message(response="utter_no_article")
-            return events + [SlotSet("pending_question", "offer_ticket")]
-        events += show_article(dispatcher, hits[0], tried)
-        if len(hits) > 1:
-            dispatcher.utter_message(response="utter_other_articles",
-                                     buttons=[{"title": h["title"], "payload": choice_payload(h["article_id"])}
-                                              for h in hits[1:]])
-        dispatcher.utter_message(response="utter_ask_solved")
-        return events
+async def suggest_articles(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> List[Dict]:
+    """Search the KB with the confirmed problem: the best article in full, up to two more as buttons;
+    no article above the threshold -> say so and offer a ticket."""
+    if reply_to_input_issue(dispatcher, tracker.get_slot("input_issue")):
+        return []
+    text = (text or latest_text(tracker))[:MAX_QUERY_CHARS]
+    tried = list(tracker.get_slot("suggested_articles") or [])
+    try:
+        hits = await runtime.helpdesk().search_kb(text, tracker.get_slot("language"), exclude=tried,
+                                                 top_k=MAX_SUGGESTIONS, category=tracker.get_slot("category"))
+    except ActionError as exc:
+        log.warning("KB search failed: %s", exc)
+        hits = []
+    if not hits:
+        dispatcher.utter_message(response="utter_no_article")
+        return [SlotSet("pending_question", "offer_ticket")]
+    events = show_article(dispatcher, hits[0], tried, tracker.get_slot("skill_level"))
+    if len(hits) > 1:
+        dispatcher.utter_message(response="utter_other_articles",
+                                 buttons=[{"title": h["title"], "payload": choice_payload(h["article_id"])}
+                                          for h in hits[1:]])
+    dispatcher.utter_message(response="utter_ask_solved")
+    return events
 
 
 class ActionShowArticle(Action):
@@ -84,7 +85,8 @@ class ActionShowArticle(Action):
         except ActionError:  # NotFound included
             dispatcher.utter_message(response="utter_article_not_found")
             return [SlotSet("pending_question", None)]
-        events = show_article(dispatcher, article, [a for a in tried if a != article["article_id"]])
+        events = show_article(dispatcher, article, [a for a in tried if a != article["article_id"]],
+                              tracker.get_slot("skill_level"))
         dispatcher.utter_message(response="utter_ask_solved")
         return events
 
@@ -99,13 +101,36 @@ class ActionWalkThrough(Action):
         steps = list(tracker.get_slot("current_steps") or [])
         done = int(tracker.get_slot("current_step") or 0)
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        events: List[Dict] = []
+        if intent == "next_step" and 0 < done <= len(steps):
+            events.append(record_check(tracker, done, steps[done - 1], "done_not_solved"))
         if intent == "walk_through":
             done = 0
         if done >= len(steps):
             dispatcher.utter_message(response="utter_walk_done")
-            return [SlotSet("pending_question", "walk_through")]
+            return events + [SlotSet("pending_question", "walk_through")]
         dispatcher.utter_message(response="utter_walk_step", number=done + 1, total=len(steps), step=steps[done])
-        return [SlotSet("current_step", done + 1), SlotSet("pending_question", "walk_through")]
+        return events + [SlotSet("current_step", done + 1), SlotSet("pending_question", "walk_through")]
+
+
+def record_check(tracker: Tracker, number: int, step: str, result: str) -> Dict:
+    """One result of the guided walk-through, kept as a fact for the ticket."""
+    results = [r for r in tracker.get_slot("check_results") or []
+               if not (r.get("article") == tracker.get_slot("current_article") and r.get("step") == number)]
+    results.append({"article": tracker.get_slot("current_article"), "step": number, "text": step[:300],
+                    "result": result})
+    return SlotSet("check_results", results)
+
+
+def walk_result(tracker: Tracker, result: str) -> List[Dict]:
+    """During a walk-through, the yes/no answer is the result of the step just given."""
+    if tracker.get_slot("pending_question") != "walk_through":
+        return []
+    steps = list(tracker.get_slot("current_steps") or [])
+    done = int(tracker.get_slot("current_step") or 0)
+    if not 0 < done <= len(steps):
+        return []
+    return [record_check(tracker, done, steps[done - 1], result)]
 
 
 class ActionArticleSolved(Action):
@@ -115,7 +140,7 @@ class ActionArticleSolved(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         await _record(tracker, "solved")
         dispatcher.utter_message(response="utter_glad_solved")
-        return [SlotSet("pending_question", None), SlotSet("resolution", "self_service")]
+        return walk_result(tracker, "solved") + [SlotSet("pending_question", None), SlotSet("resolution", "self_service")]
 
 
 class ActionArticleNotSolved(Action):
@@ -126,7 +151,7 @@ class ActionArticleNotSolved(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         await _record(tracker, "not_solved")
-        return [SlotSet("pending_question", None)]
+        return walk_result(tracker, "not_solved") + [SlotSet("pending_question", None)]
 
 
 async def _record(tracker: Tracker, outcome: str) -> None:

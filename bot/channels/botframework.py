@@ -1,18 +1,40 @@
-"""Microsoft Teams: Rasa's Bot Framework channel, passing the activity's ``locale`` on.
+"""Microsoft Teams: Rasa's Bot Framework channel, passing the locale on and sending real card actions.
 
-Rasa 3.6's channel forwards only attachments as message metadata; the language the user's Teams
-client runs in ("fr-BE") is what the action server needs when a first message is too short to tell
-its language ("hi", "ok"). Same webhook: ``/webhooks/botframework/webhook``.
+Two things Rasa 3.6's channel does not do for Teams:
+- it forwards only attachments as message metadata; the language the user's Teams client runs in
+  ("fr-BE") is what the action server needs when a first message is too short to tell its language;
+- it sends a response's buttons as they are written in the domain (``title`` / ``payload``), which
+  Teams does not render; here they become ``imBack`` suggested actions (the user's click sends the
+  payload back, as the web chat does).
+Same webhook: ``/webhooks/botframework/webhook``; authentication is Rasa's (``_validate_auth``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.botframework import BotFrameworkInput
+from rasa.core.channels.botframework import BotFramework, BotFrameworkInput
+from rasa.core.channels.channel import UserMessage
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
+log = logging.getLogger(__name__)
 MAX_LOCALE = 20
+
+
+def card_actions(buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """Domain buttons as Bot Framework card actions."""
+    return [{"type": "imBack", "title": str(b.get("title", "")), "value": str(b.get("payload", ""))}
+            for b in buttons]
+
+
+class TeamsOutput(BotFramework):
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
+                                     **kwargs: Any) -> None:
+        message = {"text": text, "suggestedActions": {"actions": card_actions(buttons)}}
+        await self.send(self.prepare_message(recipient_id, message))
 
 
 class BotFrameworkWithLocale(BotFrameworkInput):
@@ -20,3 +42,32 @@ class BotFrameworkWithLocale(BotFrameworkInput):
         body = request.json if isinstance(request.json, dict) else {}
         locale = body.get("locale")
         return {"locale": str(locale)[:MAX_LOCALE]} if locale else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook_bp = Blueprint("botframework_webhook", __name__)
+
+        @webhook_bp.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook_bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            denied = self._validate_auth(request.headers.get("Authorization"))
+            if denied:
+                return denied
+            activity = request.json if isinstance(request.json, dict) else {}
+            if activity.get("type") != "message":
+                return response.text("success")     # conversationUpdate, typing ...: nothing to answer
+            try:
+                output = TeamsOutput(self.app_id, self.app_password, activity["conversation"],
+                                     activity["recipient"], activity["serviceUrl"])
+                sender = activity["from"]["id"]
+            except (KeyError, TypeError):
+                return response.text("activity without conversation, recipient, serviceUrl or from",
+                                     status=400)
+            metadata = self.add_attachments_to_metadata(activity, self.get_metadata(request))
+            await on_new_message(UserMessage(text=activity.get("text") or "", output_channel=output,
+                                             sender_id=sender, input_channel=self.name(), metadata=metadata))
+            return response.text("success")
+
+        return webhook_bp

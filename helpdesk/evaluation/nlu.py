@@ -1,11 +1,14 @@
 """Held-out evaluation of the Rasa NLU, per language.
 
-``python -m helpdesk.evaluation.nlu`` (``make eval-nlu``) splits ``nlu_data/{nl,fr,en}`` 80/20 per
-language and intent with a fixed seed, trains ``rasa train nlu`` (``.venv-rasa``) on the 80 % of all
-languages together (plus ``nlu_data/shared``: regexes, lookup tables), runs ``rasa test nlu`` on the
-20 %, and prints intent accuracy and macro-F1 per language and overall, the most confused intent
-pairs, and entity precision / recall / F1 (exact span and label). ``--cross-lingual`` trains on the
-English 80 % only and tests on every language. ``--config`` evaluates another pipeline.
+``python -m helpdesk.evaluation.nlu`` (``make eval-nlu``) trains ``rasa train nlu`` (``.venv-rasa``)
+on ALL of ``nlu_data/{nl,fr,en}`` (plus ``nlu_data/shared``: regexes, lookup tables) and runs
+``rasa test nlu`` on the separately written held-out set ``eval/nlu/{nl,fr,en}.yml`` (never trained
+on). It prints intent accuracy and macro-F1 per language and overall, the most confused intent
+pairs, entity precision / recall / F1 (exact span and label) and what the FallbackClassifier
+threshold of the config would do with the errors. ``--split`` is the older mode: split
+``nlu_data`` 80/20 per language and intent (fixed seed), train on the 80 %, test on the 20 %.
+``--cross-lingual`` also trains on the English training part only and tests on every language.
+``--config`` evaluates another pipeline.
 
 Our code never imports rasa: it runs its CLI and reads the JSON files ``rasa test`` writes.
 """
@@ -47,19 +50,37 @@ class Example:
         return _ENTITY.sub(r"\1", self.line)
 
 
-def load_examples(nlu_dir: Path, languages=LANGUAGES) -> list[Example]:
+def _file_examples(path: Path, lang: str) -> list[Example]:
+    """The intent examples of one Rasa NLU YAML file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     examples = []
-    for lang in languages:
-        for path in sorted((nlu_dir / lang).glob("*.yml")):
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            for block in data.get("nlu") or []:
-                if "intent" not in block:
-                    continue
-                for raw in str(block.get("examples", "")).splitlines():
-                    line = raw.strip()
-                    if line.startswith("- "):
-                        examples.append(Example(lang, block["intent"], line[2:].strip()))
+    for block in data.get("nlu") or []:
+        if "intent" not in block:
+            continue
+        for raw in str(block.get("examples", "")).splitlines():
+            line = raw.strip()
+            if line.startswith("- "):
+                examples.append(Example(lang, block["intent"], line[2:].strip()))
     return examples
+
+
+def load_examples(nlu_dir: Path, languages=LANGUAGES) -> list[Example]:
+    return [e for lang in languages for path in sorted((nlu_dir / lang).glob("*.yml"))
+            for e in _file_examples(path, lang)]
+
+
+def load_test_set(eval_dir: Path, languages=LANGUAGES) -> list[Example]:
+    """The held-out set: ``<eval_dir>/<lang>.yml`` (Rasa NLU YAML, one file per language)."""
+    return [e for lang in languages if (eval_dir / f"{lang}.yml").exists()
+            for e in _file_examples(eval_dir / f"{lang}.yml", lang)]
+
+
+def fallback_threshold(config: Path) -> float | None:
+    data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    for component in data.get("pipeline") or []:
+        if component.get("name") == "FallbackClassifier":
+            return float(component.get("threshold", 0.3))
+    return None
 
 
 def split(examples: list[Example], test_share: float = TEST_SHARE, seed: int = SEED):
@@ -167,8 +188,11 @@ def report(test: list[Example], results: Path) -> dict:
         if path.exists():
             predictions += json.loads(path.read_text())
     pairs_by_lang: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    scored: list[tuple[bool, float]] = []     # (correct, confidence) per test message
     for item in predictions:
         pairs_by_lang[lang_for(item["text"])].append((item["intent"], item["intent_prediction"]["name"]))
+        scored.append((item["intent"] == item["intent_prediction"]["name"],
+                       float(item["intent_prediction"].get("confidence") or 0.0)))
 
     entity_items: dict[tuple[str, str], dict] = {}
     for path in sorted(results.glob("*_successes.json")) + sorted(results.glob("*_errors.json")):
@@ -193,10 +217,10 @@ def report(test: list[Example], results: Path) -> dict:
     all_pairs = [p for pairs in pairs_by_lang.values() for p in pairs]
     confusions = Counter((t, p) for t, p in all_pairs if t != p)
     return {"intents": pairs_by_lang, "all": all_pairs, "confusions": confusions,
-            "entities": entity_by_lang, "entity_types": per_type}
+            "entities": entity_by_lang, "entity_types": per_type, "scored": scored}
 
 
-def print_report(title: str, figures: dict, languages) -> None:
+def print_report(title: str, figures: dict, languages, threshold: float | None = None) -> None:
     print(f"\n== {title}")
     print(f"{'':<10}{'n':>6}{'accuracy':>10}{'macro-F1':>10}{'ent P':>8}{'ent R':>8}{'ent F1':>8}")
     totals = [0, 0, 0]
@@ -213,6 +237,14 @@ def print_report(title: str, figures: dict, languages) -> None:
           ", ".join(f"{t} -> {p}: {n}" for (t, p), n in figures["confusions"].most_common(6)) or "none")
     print("entity F1 per type:", ", ".join(f"{label} {prf(*c)[2]:.2f} (n={c[0] + c[2]})"
                                            for label, c in sorted(figures["entity_types"].items())))
+    scored = figures.get("scored") or []
+    # `rasa test` undoes the FallbackClassifier: these are the classifier's own confidences
+    if threshold is not None and scored:
+        errors = [c for ok, c in scored if not ok]
+        lost = sum(1 for ok, c in scored if ok and c < threshold)
+        print(f"fallback threshold {threshold:.2f}: {sum(1 for c in errors if c >= threshold)} of {len(errors)} "
+              f"wrong intents answered above it; {lost} of {len(scored) - len(errors)} correct ones below it "
+              f"(asked to clarify)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,22 +254,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep models and rasa's result files in this folder")
     parser.add_argument("--nlu-dir", type=Path, default=PROJECT_ROOT / "nlu_data",
                         help="folder with <lang>/*.yml and shared/*.yml (default: nlu_data)")
+    parser.add_argument("--eval-dir", type=Path, default=PROJECT_ROOT / "eval" / "nlu",
+                        help="held-out set, <lang>.yml per language (default: eval/nlu)")
+    parser.add_argument("--split", action="store_true",
+                        help="old mode: random 80/20 split of nlu_data instead of the held-out set")
     args = parser.parse_args(argv)
 
     examples = load_examples(args.nlu_dir)
-    train, test = split(examples)
-    print(f"{len(examples)} examples, {len(train)} train / {len(test)} test "
-          f"(seed {SEED}, stratified per language and intent); config {args.config}")
+    if args.split:
+        train, test = split(examples)
+        print(f"{len(examples)} examples, {len(train)} train / {len(test)} test "
+              f"(seed {SEED}, stratified per language and intent); config {args.config}")
+    else:
+        train, test = examples, load_test_set(args.eval_dir)
+        if not test:
+            raise SystemExit(f"no held-out set in {args.eval_dir}")
+        overlap = {e.text.strip().lower() for e in train} & {e.text.strip().lower() for e in test}
+        print(f"train: all of {args.nlu_dir} ({len(train)} examples); test: {args.eval_dir} "
+              f"({len(test)} examples, {len(overlap)} identical to a training text); config {args.config}")
     runs = [("all languages -> each language", train, test)]
     if args.cross_lingual:
         runs.append(("cross-lingual: English only -> each language", [e for e in train if e.lang == "en"], test))
+    threshold = fallback_threshold(args.config)
     work = args.keep or Path(tempfile.mkdtemp(prefix="eval-nlu-"))
     try:
         for i, (title, train_set, test_set) in enumerate(runs):
             out = run(args.config.resolve(), train_set, test_set, work / f"run{i}", args.nlu_dir / "shared")
             figures = report(test_set, out["results"])
             print_report(f"{title}: trained in {out['train_s']:.0f} s, tested in {out['test_s']:.0f} s",
-                         figures, LANGUAGES)
+                         figures, LANGUAGES, threshold)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

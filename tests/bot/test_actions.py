@@ -16,7 +16,8 @@ from bot.actions.dialogue import ActionHandleUnclear
 from bot.actions.escalation import ActionEscalate, ActionTicketStatus
 from bot.actions.helpdesk_client import HelpdeskClient
 from bot.actions.language import ValidateSlotMappings
-from bot.actions.self_service import ActionArticleSolved, ActionSuggestArticle
+from bot.actions.self_service import ActionArticleSolved
+from bot.actions.triage import ActionConfirmFacts
 
 HIT = {"article_id": "vpn-cannot-connect", "lang": "nl", "score": 0.8, "title": "VPN maakt geen verbinding",
        "summary": "Wat je zelf kunt doen.", "category": "vpn", "steps": ["Herstart", "Controleer"],
@@ -81,8 +82,8 @@ def run(action, t, domain=None):
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def test_suggest_article_sends_steps_and_asks_if_solved(helpdesk):
-    messages, slots = run(ActionSuggestArticle(), tracker())
+def test_confirmed_facts_suggest_article_sends_steps_and_asks_if_solved(helpdesk):
+    messages, slots = run(ActionConfirmFacts(), tracker(slots={"symptom": "mijn VPN werkt niet"}))
     assert [m["response"] for m in messages] == ["utter_article", "utter_ask_solved"]
     assert json.loads(helpdesk.requests[0].content)["top_k"] == 3
     assert messages[0]["steps"] == "1. Herstart\n2. Controleer"
@@ -92,22 +93,22 @@ def test_suggest_article_sends_steps_and_asks_if_solved(helpdesk):
     assert sent["lang"] == "nl" and sent["query"] == "mijn VPN werkt niet"
 
 
-def test_suggest_article_excludes_tried_articles_and_offers_ticket_when_none(helpdesk):
+def test_confirmed_facts_suggest_article_excludes_tried_articles_and_offers_ticket_when_none(helpdesk):
     helpdesk.hits = []
-    messages, slots = run(ActionSuggestArticle(), tracker(slots={"suggested_articles": ["a1"]}))
+    messages, slots = run(ActionConfirmFacts(), tracker(slots={"suggested_articles": ["a1"], "symptom": "mijn VPN werkt niet"}))
     assert json.loads(helpdesk.requests[0].content)["exclude"] == ["a1"]
     assert [m["response"] for m in messages] == ["utter_no_article"]
     assert slots["pending_question"] == "offer_ticket"
 
 
-def test_suggest_article_says_when_article_is_in_another_language(helpdesk):
+def test_confirmed_facts_suggest_article_says_when_article_is_in_another_language(helpdesk):
     helpdesk.hits = [{**HIT, "lang": "en", "fallback_language": True}]
-    messages, _ = run(ActionSuggestArticle(), tracker())
+    messages, _ = run(ActionConfirmFacts(), tracker(slots={"symptom": "mijn VPN werkt niet"}))
     assert messages[0]["response"] == "utter_article_other_language" and messages[0]["article_lang"] == "en"
 
 
 def test_unsupported_language_is_answered_instead_of_searching(helpdesk):
-    messages, _ = run(ActionSuggestArticle(), tracker(slots={"input_issue": "unsupported_language"}))
+    messages, _ = run(ActionConfirmFacts(), tracker(slots={"input_issue": "unsupported_language"}))
     assert [m["response"] for m in messages] == ["utter_unsupported_language"]
     assert helpdesk.requests == []
 
@@ -172,6 +173,21 @@ def test_language_slot_extraction(text, slots, expected_lang, issue):
     assert out == {"language": expected_lang, "input_issue": issue}
 
 
+def test_a_button_payload_keeps_the_conversation_language():
+    t = tracker(text='/correct_fact{"fact": "location"}', intent="correct_fact", slots={"language": "nl"})
+    out = asyncio.run(ValidateSlotMappings().extract_language(CollectingDispatcher(), t, {}))
+    assert out == {"language": "nl", "input_issue": None}
+
+
+def test_skill_level_said_wins_over_vocabulary():
+    events = [{"event": "user", "text": "ipconfig shows no dns", "parse_data": {"intent": {"name": "inform"}}},
+              {"event": "user", "text": "ik ben geen computerexpert", "parse_data": {"intent": {"name": "declare_beginner"}}}]
+    t = tracker(text="ik ben geen computerexpert", intent="declare_beginner", events=events)
+    assert asyncio.run(ValidateSlotMappings().extract_skill_level(CollectingDispatcher(), t, {})) == {"skill_level": "end_user"}
+    t = tracker(text="ipconfig shows no dns", intent="inform", events=events[:1])
+    assert asyncio.run(ValidateSlotMappings().extract_skill_level(CollectingDispatcher(), t, {})) == {"skill_level": "it_savvy"}
+
+
 def test_explicit_language_switch():
     t = tracker(text="can we speak English please", intent="change_language", slots={"language": "nl"},
                 entities=[{"entity": "target_language", "value": "en"}])
@@ -186,7 +202,7 @@ def test_unclear_message_asks_to_rephrase():
 
 def test_other_hits_are_offered_as_buttons(helpdesk):
     helpdesk.hits = [HIT, {**HIT, "article_id": "vpn-b", "title": "B"}, {**HIT, "article_id": "vpn-c", "title": "C"}]
-    messages, slots = run(ActionSuggestArticle(), tracker())
+    messages, slots = run(ActionConfirmFacts(), tracker(slots={"symptom": "mijn VPN werkt niet"}))
     assert [m["response"] for m in messages] == ["utter_article", "utter_other_articles", "utter_ask_solved"]
     assert [b["payload"] for b in messages[1]["buttons"]] == ['/choose_article{"article_id": "vpn-b"}',
                                                              '/choose_article{"article_id": "vpn-c"}']

@@ -59,6 +59,11 @@ def stack(e2e_env):
         services.stop()
 
 
+# how the paraphrase starts in each language (bot/domain/triage.yml, utter_paraphrase)
+PARAPHRASE_STARTS = ("Even samenvatten:", "Si j'ai bien compris :", "So, if I understood well:")
+MAX_TRIAGE_QUESTIONS = 12
+
+
 class Chat:
     def __init__(self, settings, sender: str) -> None:
         self.url = f"http://{settings.rasa.host}:{settings.rasa.port}/webhooks/rest/webhook"
@@ -71,6 +76,18 @@ class Chat:
 
     def text(self, message: str) -> str:
         return "\n".join(m.get("text", "") for m in self.say(message))
+
+    def through_triage(self, problem: str, describe: str = "it does not work at all") -> list[dict]:
+        """Report ``problem``, answer every triage question with its first button (or ``describe``
+        when it has none), confirm the paraphrase; return the replies that follow the confirmation."""
+        reply = self.say(problem)
+        for _ in range(MAX_TRIAGE_QUESTIONS):
+            last = reply[-1] if reply else {}
+            if any(last.get("text", "").startswith(start) for start in PARAPHRASE_STARTS):
+                return self.say("/affirm")
+            buttons = last.get("buttons") or []
+            reply = self.say(buttons[0]["payload"] if buttons else describe)
+        raise AssertionError(f"no paraphrase after {MAX_TRIAGE_QUESTIONS} answers: {reply}")
 
 
 @pytest.fixture

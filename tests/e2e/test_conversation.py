@@ -25,6 +25,17 @@ CONVERSATIONS = {
 }
 
 
+REMOTE_CONSENT_ASKED = ("op afstand overnemen", "prendre le contrôle de votre ordinateur", "take over your computer")
+
+
+def escalate(conversation, message: str) -> str:
+    """Send ``message`` (which escalates); agree to remote control if the bot asks first."""
+    text = conversation.text(message)
+    if any(question in text for question in REMOTE_CONSENT_ASKED):
+        text = conversation.text("/affirm")
+    return text
+
+
 def store(settings) -> SqliteTicketStore:
     return SqliteTicketStore(settings.path(settings.tickets.sqlite_path))
 
@@ -35,14 +46,14 @@ def test_first_conversation_from_problem_to_article_to_ticket(stack, chat, lang)
     conversation = chat(f"first-{lang}")
     assert c["greet_reply"] in conversation.text(c["greet"])
 
-    reply = conversation.say(c["problem"])
+    reply = conversation.through_triage(c["problem"])
     text = "\n".join(m.get("text", "") for m in reply)
     assert c["article"] in text
     assert re.search(r"^1\. ", text, re.M), text          # the steps are shown
     assert f"/kb/{c['article_id']}" in text and f"lang={lang}" in text
     assert [b["payload"] for b in reply[-1]["buttons"]] == ["/affirm", "/deny", "/walk_through"]
 
-    text = conversation.text(c["no"])
+    text = escalate(conversation, c["no"])
     ticket_id = re.search(c["ticket"], text).group(1)
     ticket = store(stack).get(ticket_id)
     assert ticket.language == lang
@@ -55,7 +66,7 @@ def test_first_conversation_from_problem_to_article_to_ticket(stack, chat, lang)
 
 def test_article_that_solves_it_ends_as_self_service(stack, chat):
     conversation = chat("solved-nl")
-    conversation.say("mijn printer drukt niet af")
+    conversation.through_triage("mijn printer drukt niet af")
     assert "fijn dat het weer werkt" in conversation.text("ja")
     assert store(stack).list(requester_id="solved-nl") == []
 
@@ -75,7 +86,8 @@ def test_language_switch_on_request(stack, chat):
     conversation = chat("switch")
     assert "Ik ben" in conversation.text("hallo")
     assert "continue in English" in conversation.text("can we speak English please?")
-    assert "This article should help" in conversation.text("my laptop is very slow")
+    reply = conversation.through_triage("my laptop is very slow")
+    assert "This article should help" in "\n".join(m.get("text", "") for m in reply)
 
 
 @pytest.mark.parametrize("message, expected", [
@@ -89,9 +101,10 @@ def test_unusable_messages_get_a_clear_answer(stack, chat, message, expected):
 
 
 def test_huge_and_html_messages_are_handled(stack, chat):
-    assert "Cet article devrait vous aider" in chat("huge").text("mon ordinateur est très lent " * 360)
-    reply = chat("html").text("<script>alert(1)</script> mijn printer doet het niet")
-    assert "Dit artikel kan je helpen" in reply
+    reply = chat("huge").through_triage("mon ordinateur est très lent " * 360)
+    assert "Cet article devrait vous aider" in "\n".join(m.get("text", "") for m in reply)
+    reply = chat("html").through_triage("<script>alert(1)</script> mijn printer doet het niet")
+    assert "Dit artikel kan je helpen" in "\n".join(m.get("text", "") for m in reply)
 
 
 @pytest.mark.parametrize("body", [b"{not json", b'{"sender": "x", "message": "\xff\xfe"}'])
@@ -114,7 +127,7 @@ def test_versions_rasa_3_6_with_rasa_sdk_3_11_action_server(stack):
     version = httpx.get(f"http://127.0.0.1:{stack.rasa.port}/version").json()
     assert version["version"] == "3.6.21"
     actions = {a["name"] for a in httpx.get(f"http://127.0.0.1:{stack.rasa.actions_port}/actions").json()}
-    assert {"action_suggest_article", "action_escalate", "action_validate_slot_mappings"} <= actions
+    assert {"action_confirm_facts", "validate_triage_form", "action_escalate", "action_validate_slot_mappings"} <= actions
     import rasa_sdk
 
     assert rasa_sdk.__version__.startswith("3.11")
@@ -123,7 +136,7 @@ def test_versions_rasa_3_6_with_rasa_sdk_3_11_action_server(stack):
 
 def test_walk_through_the_steps_one_at_a_time_then_escalate(stack, chat):
     conversation = chat("walk-fr")
-    conversation.say("mon imprimante n'imprime plus")
+    conversation.through_triage("mon imprimante n'imprime plus")
     first = conversation.say("pas à pas svp")
     assert first[0]["text"].startswith("Étape 1 sur ")
     assert [b["payload"] for b in first[0]["buttons"]] == ["/next_step", "/affirm", "/deny"]
@@ -135,7 +148,7 @@ def test_walk_through_the_steps_one_at_a_time_then_escalate(stack, chat):
 
 def test_other_suggestions_can_be_chosen_and_are_not_suggested_again(stack, chat):
     conversation = chat("choose-en")
-    reply = conversation.say("my laptop is very slow since this morning")
+    reply = conversation.through_triage("my laptop is very slow since this morning")
     choices = [b for m in reply for b in m.get("buttons", []) if b["payload"].startswith("/choose_article")]
     assert 1 <= len(choices) <= 2
     chosen = json.loads(choices[0]["payload"][len("/choose_article"):])["article_id"]
@@ -160,9 +173,12 @@ def test_a_typed_password_is_refused_and_masked(stack, chat):
     conversation = chat("pwd-en")
     text = conversation.text("my password is Sunflower77 and outlook keeps asking for it")
     assert "never share your password" in text
-    ticket_id = re.search(r"I've created ticket #(\d+)", conversation.text("I want to talk to a person")).group(1)
+    ticket_id = re.search(r"I've created ticket #(\d+)", escalate(conversation, "I want to talk to a person")).group(1)
     stored = store(stack).get(ticket_id).model_dump_json()
     assert "Sunflower77" not in stored and "[hidden]" in stored
+    # nor in the conversation Rasa keeps (bot/tracker_store.py)
+    tracker_db = (stack.data_path / "rasa_tracker.db").read_bytes()
+    assert b"Sunflower77" not in tracker_db and b"outlook keeps asking" in tracker_db
 
 
 def test_ticket_follow_up_status_add_info_and_close(stack, chat):
@@ -185,8 +201,8 @@ def test_a_declared_outage_links_the_user_instead_of_a_new_ticket(stack, chat):
     problem = api.post("/api/problems", json={"category": "onedrive", "title": "OneDrive sync outage"}).json()
     try:
         conversation = chat("outage-nl")
-        conversation.say("mijn OneDrive synchroniseert niet meer")
-        text = conversation.text("nee")
+        conversation.through_triage("mijn OneDrive synchroniseert niet meer")
+        text = escalate(conversation, "nee")
         assert "gekend probleem: OneDrive sync outage" in text
         ticket_id = re.search(r"ticket #(\w+)", text).group(1)
         assert ticket_id in api.get(f"/api/problems/{problem['id']}/incidents").json() or \

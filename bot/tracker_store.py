@@ -1,0 +1,49 @@
+"""Rasa's SQL tracker store, storing conversations with secrets (and personal data) masked.
+
+A user who types a password anyway is told not to (action_validate_slot_mappings); what is kept of
+the conversation must not hold it either. Before events are written, user texts, their entity
+values and text slot values pass through ``helpdesk.privacy.mask``. Rasa has already parsed and
+answered the message by then; only what is stored changes.
+
+endpoints.yml: ``tracker_store: {type: bot.tracker_store.MaskingSQLTrackerStore, ...}``;
+``mask_personal_data`` (settings ``privacy.mask_personal_data``, set by the launcher) also masks
+e-mail addresses and phone numbers. Like bot/components, this module runs inside Rasa.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from helpdesk.privacy import mask
+
+TRUE_VALUES = ("1", "true", "yes", "on")
+
+
+def _masked(value: Any, personal: bool) -> Any:
+    return mask(value, personal) if isinstance(value, str) else value
+
+
+def mask_event(event: Any, personal: bool) -> None:
+    """Mask one event in place (user message text and entities, text slot values)."""
+    if isinstance(event, UserUttered):
+        event.text = _masked(event.text, personal)
+        event.parse_data["text"] = event.text
+        for entity in event.entities or []:
+            entity["value"] = _masked(entity.get("value"), personal)
+    elif isinstance(event, SlotSet):
+        event.value = _masked(event.value, personal)
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, mask_personal_data: Any = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mask_personal_data = str(mask_personal_data).strip().lower() in TRUE_VALUES
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        for event in tracker.events:
+            mask_event(event, self.mask_personal_data)
+        await super().save(tracker)

@@ -1,0 +1,135 @@
+"""The triage actions: start, form validation, paraphrase, corrections, explanations."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.triage import (ActionConfirmFacts, ActionCorrectFacts, ActionExplainNeed, ActionParaphrase,
+                                ActionReaskFact, ActionStartTriage, ValidateTriageForm, paraphrase, search_text)
+
+
+def make_tracker(text="", intent="inform", slots=None, entities=None, turn_slots=None, language="en"):
+    """A tracker whose latest user message is ``text``; ``turn_slots`` were set after it (extraction)."""
+    events = [{"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}]
+    events += [{"event": "slot", "name": k, "value": v} for k, v in (turn_slots or {}).items()]
+    all_slots = {"language": language, **(slots or {}), **(turn_slots or {})}
+    return Tracker("u1", all_slots, {"text": text, "intent": {"name": intent}, "entities": entities or []},
+                   events, False, None, None, "action_listen")
+
+
+def run(action, tracker, domain):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, domain))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_start_forgets_the_previous_problem_but_keeps_what_this_message_says():
+    tracker = make_tracker("my laptop is very slow since this morning", "slow_computer",
+                           slots={"since": "last week", "tried": "restart", "category": "performance"},
+                           turn_slots={"device": "laptop"})
+    _, slots = run(ActionStartTriage(), tracker, {})
+    assert slots["since"] is None and slots["tried"] is None
+    assert "device" not in slots   # set by this message: kept
+    assert slots["symptom"] == "my laptop is very slow since this morning"
+
+
+def test_a_too_short_first_message_leaves_the_description_to_ask():
+    _, slots = run(ActionStartTriage(), make_tracker("vpn", "vpn_problem"), {})
+    assert slots["symptom"] is None
+
+
+def test_the_form_asks_the_category_facts_and_a_fact_being_corrected():
+    form = ValidateTriageForm()
+    tracker = make_tracker(slots={"category": "printer", "correcting": "device"})
+    required = asyncio.run(form.required_slots([], CollectingDispatcher(), tracker, {}))
+    assert required[:2] == ["symptom", "location"] and required[-1] == "device"
+    tracker = make_tracker(slots={"category": None})
+    assert asyncio.run(form.required_slots([], CollectingDispatcher(), tracker, {}))[0] == "symptom"
+
+
+def validate(tracker):
+    events = asyncio.run(ValidateTriageForm().get_validation_events(CollectingDispatcher(), tracker, {}))
+    return {e["name"]: e["value"] for e in events}
+
+
+def test_an_answer_is_kept_cleaned_and_a_password_in_it_masked():
+    tracker = make_tracker("i restarted   and typed password: Hunter2!", slots={"requested_slot": "tried"},
+                           turn_slots={"tried": "i restarted   and typed password: Hunter2!"})
+    value = validate(tracker)["tried"]
+    assert "Hunter2" not in value and value.startswith("i restarted and typed password")
+
+
+def test_a_correction_of_another_fact_is_not_taken_as_the_answer():
+    tracker = make_tracker("no, since yesterday", "inform", slots={"requested_slot": "location"},
+                           entities=[{"entity": "since", "value": "since yesterday"}],
+                           turn_slots={"since": "since yesterday", "location": "no, since yesterday"})
+    values = validate(tracker)
+    assert values["location"] is None and values["since"] == "since yesterday"
+
+
+def test_an_answer_naming_a_device_is_still_the_answer():
+    tracker = make_tracker("I restarted my laptop", "inform", slots={"requested_slot": "tried"},
+                           entities=[{"entity": "device", "value": "laptop"}],
+                           turn_slots={"device": "laptop", "tried": "I restarted my laptop"})
+    assert validate(tracker)["tried"] == "I restarted my laptop"
+
+
+def test_the_paraphrase_is_compact_and_in_the_users_language(domain):
+    slots = {"symptom": "Outlook on my laptop receives no mail", "application": "Outlook", "device": "laptop",
+             "error_code": "0x800CCC0E", "since": "since this morning", "tried": "none", "scope": "just_me",
+             "work_blocked": "yes"}
+    text = paraphrase(make_tracker(slots=slots), domain)
+    assert text.startswith("Outlook on my laptop receives no mail; ")
+    assert "in Outlook" not in text and "on your laptop" not in text          # already said
+    assert 'error "0x800CCC0E"' in text and "since this morning" in text
+    assert "nothing tried yet" in text and "only you are affected" in text and "you cannot work" in text
+    nl = paraphrase(make_tracker(slots=slots, language="nl"), domain)
+    assert "nog niets geprobeerd" in nl and "alleen jij" in nl and "je kunt niet werken" in nl
+    fr = paraphrase(make_tracker(slots=slots, language="fr"), domain)
+    assert "rien essayé" in fr and "vous ne pouvez pas travailler" in fr
+
+
+def test_paraphrase_asks_for_confirmation_and_confirmation_keeps_it(domain):
+    tracker = make_tracker(slots={"symptom": "printer jams", "location": "office", "correcting": "location"})
+    messages, slots = run(ActionParaphrase(), tracker, domain)
+    assert messages[0]["response"] == "utter_paraphrase" and "at the office" in messages[0]["summary"]
+    assert slots == {"pending_question": "confirm_facts", "correcting": None}
+    _, slots = run(ActionConfirmFacts(), tracker, domain)
+    assert slots["paraphrase"] == "printer jams; at the office"
+    assert search_text(make_tracker(slots={"symptom": "printer jams", "device": "laptop", "error_code": "none"})) \
+        == "printer jams laptop"
+
+
+def test_a_typed_correction_updates_the_paraphrase(domain):
+    tracker = make_tracker("no, since yesterday", "inform", slots={"symptom": "vpn drops"},
+                           turn_slots={"since": "since yesterday"})
+    messages, slots = run(ActionCorrectFacts(), tracker, domain)
+    assert messages[0]["response"] == "utter_paraphrase" and "since yesterday" in messages[0]["summary"]
+    assert slots["pending_question"] == "confirm_facts"
+
+
+def test_a_bare_no_asks_which_fact_with_a_button_per_known_fact(domain):
+    tracker = make_tracker("no", "deny", slots={"symptom": "vpn drops", "since": "today"}, language="fr")
+    messages, _ = run(ActionCorrectFacts(), tracker, domain)
+    assert messages[0]["response"] == "utter_ask_which_fact"
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Description", "Depuis quand"]
+    assert messages[0]["buttons"][1]["payload"] == '/correct_fact{"fact": "since"}'
+
+
+def test_the_picked_fact_is_forgotten_so_that_it_is_asked_again(domain):
+    tracker = make_tracker(entities=[{"entity": "fact", "value": "since"}], slots={"since": "today"})
+    _, slots = run(ActionReaskFact(), tracker, domain)
+    assert slots == {"pending_question": None, "correcting": "since", "since": None}
+    tracker = make_tracker(entities=[{"entity": "fact", "value": "language"}])
+    _, slots = run(ActionReaskFact(), tracker, domain)
+    assert slots == {"pending_question": None, "correcting": None}
+
+
+def test_why_explains_the_question_being_asked(domain):
+    messages, _ = run(ActionExplainNeed(), make_tracker(slots={"requested_slot": "scope"}), domain)
+    assert messages[0]["response"] == "utter_why_scope"
+    messages, _ = run(ActionExplainNeed(), make_tracker(slots={"requested_slot": "check_other_port"}), domain)
+    assert messages[0]["response"] == "utter_why_generic"
