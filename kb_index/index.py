@@ -26,6 +26,7 @@ import numpy as np
 from kb_index.articles import Article
 from kb_index.embedders.base import Embedder
 from kb_index.errors import EncoderMismatchError, IndexMissingError
+from kb_index.parallel import encode_all
 
 HNSW_THRESHOLD = 20_000
 HNSW_M = 32
@@ -96,7 +97,8 @@ def build_index(
     progress: Callable[[int, int], None] | None = None,
     hnsw_threshold: int = HNSW_THRESHOLD,
 ) -> BuildReport:
-    """Embed the articles (only new or changed ones) and publish a new build atomically.
+    """Embed the articles (only new or changed ones, on every core: kb_index/parallel.py) and publish a
+    new build atomically.
 
     The index is exact (``IndexFlatIP``) up to ``hnsw_threshold`` variants and HNSW above it.
     """
@@ -113,13 +115,9 @@ def build_index(
             vectors[i] = old[1]
         else:
             todo.append(i)
-    batch = 16
-    for start in range(0, len(todo), batch):
-        chunk = todo[start : start + batch]
-        vectors[chunk] = embedder.encode([articles[i].embedding_text() for i in chunk])
-        if progress:
-            progress(min(start + batch, len(todo)), len(todo))
-    if progress and not todo:
+    if todo:
+        vectors[todo] = encode_all(embedder, [articles[i].embedding_text() for i in todo], progress=progress)
+    elif progress:
         progress(0, 0)
 
     build_name = _new_build_name(index_dir)

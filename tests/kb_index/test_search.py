@@ -47,6 +47,56 @@ def test_threshold_exclude_and_empty_query(small_kb):
     assert small_kb.search("   ") == []
 
 
+def _many_variants_searcher(n_articles=400, seed=0):
+    """A searcher over ``n_articles`` articles of 1-3 variants (no faiss, no encoder: only ranking is used)."""
+    from pathlib import Path
+
+    from kb_index.index import LoadedIndex
+
+    rng = np.random.default_rng(seed)
+    docs = [{"id": f"a{i}", "lang": lang, "title": "t", "summary": "s", "tags": [], "body": "b", "steps": [],
+             "category": f"c{i % 7}"} for i in range(n_articles) for lang in ("nl", "fr", "en")[: 1 + i % 3]]
+    rng.shuffle(docs)
+    index = LoadedIndex(Path("."), {"index_type": "IndexFlatIP"}, docs, np.zeros((len(docs), 4), np.float32), None)
+    return KbSearcher(index, embedder=None)
+
+
+def _reference_ranking(searcher, fused, top_k, min_score, exclude):
+    """Brute force: every variant sorted (stable), the first variant of each article kept."""
+    best = {}
+    for j in np.argsort(-fused, kind="stable"):
+        article = searcher.index.docs[j]["id"]
+        if fused[j] >= min_score and article not in exclude and article not in best:
+            best[article] = int(j)
+    return list(best.items())[:top_k]
+
+
+@pytest.mark.parametrize("top_k, exclude", [(1, set()), (3, set()), (10, set()), (3, {"a1", "a2", "a5"})])
+def test_partial_ranking_matches_a_full_sort(top_k, exclude):
+    from kb_index.search import Signals
+
+    searcher = _many_variants_searcher()
+    n = len(searcher.index.docs)
+    rng = np.random.default_rng(top_k)
+    for trial in range(30):
+        # rounded scores: many exact ties, which must come out in position order as with a full sort
+        fused = np.round(rng.random(n), 2).astype(np.float32)
+        if trial % 3 == 0:  # the best articles' variants all near the top
+            top = [i for i, d in enumerate(searcher.index.docs) if d["id"] in {"a1", "a2", "a5", "a8"}]
+            fused[top] = 2.0
+        signals = Signals(np.arange(n), fused, np.zeros(n, np.float32), np.zeros(n, bool))
+        for min_score in (0.0, 0.95):
+            got = searcher.rank_articles(signals, fused, top_k, min_score, exclude)
+            assert got == _reference_ranking(searcher, fused, top_k, min_score, exclude)
+
+
+def test_category_lifts_only_that_category(small_kb):
+    plain = small_kb.search("printer vpn outlook", top_k=3)
+    lifted = small_kb.search("printer vpn outlook", top_k=3, category=small_kb.index.docs[0]["category"])
+    assert {h.article_id for h in plain} == {h.article_id for h in lifted}
+    assert small_kb.search("printer vpn outlook", top_k=3, category="no-such-category") == plain
+
+
 @pytest.fixture(scope="module")
 def real_kb(tmp_path_factory):
     """The shipped KB indexed once with the default encoder (USE multilingual, about 5 s)."""
