@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
+from bot.actions.replies import reply_to_input_issue
 from bot.actions.self_service import suggest_articles
 from bot.actions.texts import has_response, render
 from bot.actions.triage_data import triage_data
@@ -92,6 +93,8 @@ class ActionStartTriage(Action):
         return "action_start_triage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        # an empty, emoji-only or other-language message gets its answer; the form then asks nothing
+        reply_to_input_issue(dispatcher, tracker.get_slot("input_issue"))
         data = triage_data()
         fresh = slots_set_this_turn(tracker)
         events: List[Dict] = [SlotSet(name, None) for name in data.all_facts
@@ -115,6 +118,8 @@ class ValidateTriageForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("input_issue") and not tracker.get_slot("requested_slot"):
+            return []       # the message that would start the triage was unusable (see ActionStartTriage)
         facts = list(triage_data().facts_for(tracker.get_slot("category")))
         correcting = tracker.get_slot("correcting")
         if correcting and correcting not in facts:

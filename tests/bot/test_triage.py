@@ -133,3 +133,13 @@ def test_why_explains_the_question_being_asked(domain):
     assert messages[0]["response"] == "utter_why_scope"
     messages, _ = run(ActionExplainNeed(), make_tracker(slots={"requested_slot": "check_other_port"}), domain)
     assert messages[0]["response"] == "utter_why_generic"
+
+
+def test_an_unusable_first_message_is_answered_and_nothing_is_asked(domain):
+    tracker = make_tracker("Mein Drucker druckt nicht", "printer_problem", slots={"input_issue": "unsupported_language"})
+    messages, _ = run(ActionStartTriage(), tracker, domain)
+    assert messages[0]["response"] == "utter_unsupported_language"
+    form = ValidateTriageForm()
+    assert asyncio.run(form.required_slots([], CollectingDispatcher(), tracker, {})) == []
+    asking = make_tracker("😀", slots={"input_issue": "no_words", "requested_slot": "since", "category": "vpn"})
+    assert asyncio.run(form.required_slots([], CollectingDispatcher(), asking, {}))   # mid-form: asked again

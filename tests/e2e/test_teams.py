@@ -243,6 +243,24 @@ def hero_cards(replies: list[dict]) -> list[dict]:
             if a["contentType"] == "application/vnd.microsoft.card.hero"]
 
 
+PARAPHRASE_STARTS = ("Even samenvatten:", "Si j'ai bien compris :", "So, if I understood well:")
+REMOTE_CONSENT_ASKED = re.compile("op afstand overnemen|prendre le contrôle de votre ordinateur|take over your computer")
+
+
+def through_triage(settings, microsoft, user: str, problem: str, locale: str) -> list[dict]:
+    """Report ``problem`` and answer each question with its first card action; return the replies
+    to the confirmed paraphrase."""
+    replies = say(settings, microsoft, user, problem, locale)
+    for _ in range(12):
+        last = replies[-1]
+        actions = (last.get("suggestedActions") or {}).get("actions") or []
+        assert all(a["type"] == "imBack" and a["title"] and a["value"] for a in actions), actions
+        if (last.get("text") or "").startswith(PARAPHRASE_STARTS):
+            return say(settings, microsoft, user, "/affirm", locale)
+        replies = say(settings, microsoft, user, actions[0]["value"] if actions else "it does not work", locale)
+    raise AssertionError(f"no paraphrase: {replies}")
+
+
 CONVERSATIONS = {
     "nl": dict(locale="nl-BE", problem="mijn VPN werkt niet meer", article="Dit artikel kan je helpen",
                ask="Is je probleem hiermee opgelost?", buttons=["Ja", "Nee"], no="Nee",
@@ -260,7 +278,7 @@ CONVERSATIONS = {
 def test_teams_conversation_from_problem_to_article_to_ticket(teams_rasa, stack, microsoft, lang):
     c = CONVERSATIONS[lang]
     user = f"teams-{lang}"
-    replies = say(teams_rasa, microsoft, user, c["problem"], c["locale"])
+    replies = through_triage(teams_rasa, microsoft, user, c["problem"], c["locale"])
     text = texts(replies)
     assert c["article"] in text and c["ask"].split("?")[0] in text
     # the article arrives as a hero card whose button opens the article in the user's language
@@ -275,6 +293,8 @@ def test_teams_conversation_from_problem_to_article_to_ticket(teams_rasa, stack,
     assert {"/affirm", "/deny"} <= {a["value"] for a in actions}
 
     replies = say(teams_rasa, microsoft, user, c["no"], c["locale"])
+    if REMOTE_CONSENT_ASKED.search(texts(replies)):
+        replies = say(teams_rasa, microsoft, user, replies[-1]["suggestedActions"]["actions"][0]["value"], c["locale"])
     ticket_id = re.search(c["ticket"], texts(replies)).group(1)
     ticket = SqliteTicketStore(stack.path(stack.tickets.sqlite_path)).get(ticket_id)
     assert ticket.language == lang
@@ -291,7 +311,7 @@ def test_the_bot_fetches_its_token_with_the_app_credentials(teams_rasa, microsof
 
 
 def test_teams_rendering_suggested_actions_and_article_card(teams_rasa, microsoft):
-    replies = say(teams_rasa, microsoft, "teams-render", "mijn VPN werkt niet meer", "nl-BE")
+    replies = through_triage(teams_rasa, microsoft, "teams-render", "mijn VPN werkt niet meer", "nl-BE")
     card = next(c for c in hero_cards(replies) if c.get("title"))
     assert re.search(r"/kb/vpn-", next(b["value"] for b in card["buttons"] if b["type"] == "openUrl"))
     actions = replies[-1]["suggestedActions"]["actions"]
