@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from helpdesk.launcher import train_if_needed
 from helpdesk.settings import PROJECT_ROOT, load_settings
 
 
@@ -56,3 +58,43 @@ def write_article(folder: Path, article_id: str, lang: str, title: str, steps=("
     path.write_text(f"---\nid: {article_id}\nlang: {lang}\ntitle: {title}\ncategory: {category}\n"
                     f"tags: {tags}\nsummary: {title} summary\n---\nIntro.\n\n{body}\n", encoding="utf-8")
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def e2e_env(tmp_path_factory) -> dict[str, str]:
+    """The settings (as environment variables) of the e2e services: own ports, data and model."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    service_port = free_port()
+    env = {
+        "HELPDESK_SERVICE__PORT": str(service_port),
+        "HELPDESK_RASA__PORT": str(free_port()),
+        "HELPDESK_RASA__ACTIONS_PORT": str(free_port()),
+        "HELPDESK_RASA__MODEL_DIR": str(tmp / "models"),  # own model: tests never race over models/
+        # the e2e tests of all modules escalate many similar tickets within minutes: detection of
+        # problems by similarity would (rightly) turn them into one known problem; declared
+        # outages still work (test_conversation.py tests them)
+        "HELPDESK_PROBLEMS__MIN_SIMILAR": "100000",
+        "HELPDESK_DATA_DIR": str(tmp / "data"),
+        "HELPDESK_KB__INDEX_DIR": str(tmp / "kb_index"),
+        "HELPDESK_TICKETS__SQLITE_PATH": str(tmp / "data" / "tickets.db"),
+        "HELPDESK_SERVICE__PUBLIC_URL": f"http://127.0.0.1:{service_port}",
+    }
+    return env
+
+
+@pytest.fixture(scope="session")
+def trained_settings(e2e_env):
+    """The settings of the e2e services, with the Rasa model trained (once per session) in their
+    own model folder: the end-to-end tests and the Rasa test conversations use the same model."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in e2e_env.items():
+            mp.setenv(key, value)
+        settings = load_settings()
+        train_if_needed(settings)
+    return settings

@@ -39,12 +39,13 @@ class ValidateSlotMappings(ValidationAction):
                                domain: DomainDict) -> Dict[Text, Any]:
         settings = runtime.settings()
         text = latest_text(tracker)[:MAX_MESSAGE_CHARS]
-        if text.startswith("/"):   # a button's payload (/affirm, /correct_fact{...}): no words of the user's
-            return {"language": tracker.get_slot("language") or settings.default_language, "input_issue": None}
-        detection = runtime.detector().detect(text)
         requested = None
         if (tracker.latest_message or {}).get("intent", {}).get("name") == "change_language":
             requested = next(tracker.get_latest_entity_values("target_language"), None)
+        if text.startswith("/"):   # a button's payload (/affirm, /correct_fact{...}): no words of the user's
+            language = requested if requested in settings.languages else tracker.get_slot("language")
+            return {"language": language or settings.default_language, "input_issue": None}
+        detection = runtime.detector().detect(text)
         current = tracker.get_slot("language")
         locale = ((tracker.latest_message or {}).get("metadata") or {}).get("locale")
         client_language = str(locale or "").split("-")[0].lower() or None

@@ -10,7 +10,7 @@ import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -93,8 +93,9 @@ class ActionStartTriage(Action):
         return "action_start_triage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        # an empty, emoji-only or other-language message gets its answer; the form then asks nothing
-        reply_to_input_issue(dispatcher, tracker.get_slot("input_issue"))
+        if reply_to_input_issue(dispatcher, tracker.get_slot("input_issue")):
+            # an empty, emoji-only or other-language message gets its answer and starts no questions
+            return [FollowupAction("action_listen")]
         data = triage_data()
         fresh = slots_set_this_turn(tracker)
         events: List[Dict] = [SlotSet(name, None) for name in data.all_facts
@@ -118,8 +119,6 @@ class ValidateTriageForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
-        if tracker.get_slot("input_issue") and not tracker.get_slot("requested_slot"):
-            return []       # the message that would start the triage was unusable (see ActionStartTriage)
         facts = list(triage_data().facts_for(tracker.get_slot("category")))
         correcting = tracker.get_slot("correcting")
         if correcting and correcting not in facts:

@@ -7,12 +7,15 @@ the REST channel answered an empty message with nothing at all.
 
 - ``NonEmptyWhitespaceTokenizer`` (instead of ``WhitespaceTokenizer``) gives such a message a neutral
   placeholder text and token, for the NLU only: the tracker keeps the empty text.
-- ``EmptyMessageClassifier`` (after the intent classifier) turns the placeholder into ``nlu_fallback``,
-  whose rule lets the action server answer "your message seems to be empty" in the user's language.
+- ``EmptyMessageClassifier`` (after the intent classifier) turns the placeholder, and any message
+  without a single letter or digit (emoji, punctuation), into ``nlu_fallback``, whose rule lets the
+  action server answer "your message seems to be empty" / "I can only read text" in the user's
+  language, instead of a confident guess ("😀😀😀" came out as goodbye).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,6 +29,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.constants import EMPTY_MESSAGE_PLACEHOLDER as PLACEHOLDER
+
+_WORD = re.compile(r"\w")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -41,7 +46,7 @@ class NonEmptyWhitespaceTokenizer(WhitespaceTokenizer):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmptyMessageClassifier(GraphComponent):
-    """Classifies the empty-message placeholder as ``nlu_fallback`` with full confidence."""
+    """Classifies the empty-message placeholder and word-less messages as ``nlu_fallback``."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -54,7 +59,8 @@ class EmptyMessageClassifier(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if message.get(TEXT) == PLACEHOLDER:
+            text = str(message.get(TEXT) or "")
+            if text == PLACEHOLDER or not _WORD.search(text):
                 intent = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
                 message.set(INTENT, intent, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)

@@ -177,6 +177,10 @@ def test_a_button_payload_keeps_the_conversation_language():
     t = tracker(text='/correct_fact{"fact": "location"}', intent="correct_fact", slots={"language": "nl"})
     out = asyncio.run(ValidateSlotMappings().extract_language(CollectingDispatcher(), t, {}))
     assert out == {"language": "nl", "input_issue": None}
+    picked = tracker(text='/change_language{"target_language": "fr"}', intent="change_language",
+                     slots={"language": "nl"}, entities=[{"entity": "target_language", "value": "fr"}])
+    out = asyncio.run(ValidateSlotMappings().extract_language(CollectingDispatcher(), picked, {}))
+    assert out == {"language": "fr", "input_issue": None}      # the web page's language picker
 
 
 def test_skill_level_said_wins_over_vocabulary():

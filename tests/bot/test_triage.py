@@ -137,9 +137,7 @@ def test_why_explains_the_question_being_asked(domain):
 
 def test_an_unusable_first_message_is_answered_and_nothing_is_asked(domain):
     tracker = make_tracker("Mein Drucker druckt nicht", "printer_problem", slots={"input_issue": "unsupported_language"})
-    messages, _ = run(ActionStartTriage(), tracker, domain)
-    assert messages[0]["response"] == "utter_unsupported_language"
-    form = ValidateTriageForm()
-    assert asyncio.run(form.required_slots([], CollectingDispatcher(), tracker, {})) == []
-    asking = make_tracker("😀", slots={"input_issue": "no_words", "requested_slot": "since", "category": "vpn"})
-    assert asyncio.run(form.required_slots([], CollectingDispatcher(), asking, {}))   # mid-form: asked again
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionStartTriage().run(dispatcher, tracker, domain))
+    assert dispatcher.messages[0]["response"] == "utter_unsupported_language"
+    assert events == [{"event": "followup", "name": "action_listen", "timestamp": None}]

@@ -2,54 +2,21 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
-
 import pytest
 
-from helpdesk.launcher import Services, build_kb, train_if_needed
+from helpdesk.launcher import Services, build_kb
 from helpdesk.settings import load_settings
 
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def e2e_env(tmp_path_factory) -> dict[str, str]:
-    """The settings (as environment variables) of the e2e services: own ports, data and model."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    service_port = free_port()
-    env = {
-        "HELPDESK_SERVICE__PORT": str(service_port),
-        "HELPDESK_RASA__PORT": str(free_port()),
-        "HELPDESK_RASA__ACTIONS_PORT": str(free_port()),
-        "HELPDESK_RASA__MODEL_DIR": str(tmp / "models"),  # own model: tests never race over models/
-        # the e2e tests of all modules escalate many similar tickets within minutes: detection of
-        # problems by similarity would (rightly) turn them into one known problem; declared
-        # outages still work (test_conversation.py tests them)
-        "HELPDESK_PROBLEMS__MIN_SIMILAR": "100000",
-        "HELPDESK_DATA_DIR": str(tmp / "data"),
-        "HELPDESK_KB__INDEX_DIR": str(tmp / "kb_index"),
-        "HELPDESK_TICKETS__SQLITE_PATH": str(tmp / "data" / "tickets.db"),
-        "HELPDESK_SERVICE__PUBLIC_URL": f"http://127.0.0.1:{service_port}",
-    }
-    return env
-
-
-@pytest.fixture(scope="session")
-def stack(e2e_env):
+def stack(e2e_env, trained_settings):
     """The three services, started as `make run` does; the environment is only theirs (not the
     other tests')."""
     with pytest.MonkeyPatch.context() as mp:
         for key, value in e2e_env.items():
             mp.setenv(key, value)
         settings = load_settings()
-        train_if_needed(settings)
         build_kb(settings)
         services = Services(settings)  # takes a copy of the environment
     services.start()

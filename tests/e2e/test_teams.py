@@ -355,8 +355,8 @@ def test_bad_activities_do_not_crash_rasa(teams_rasa, microsoft, body):
     if body == "message without text":
         body = activity(microsoft, "no-text", None)
     response = post(teams_rasa, microsoft, body)
-    # Rasa 3.6 answers 500 to a JSON body that is not an object (it calls .get on it) and keeps running
-    assert response.status_code in ((200, 400) if isinstance(body, (dict, bytes)) else (500,))
+    # ignored (200) or refused (400: not JSON, or a message without conversation/recipient/from)
+    assert response.status_code in (200, 400)
     microsoft.take()
     assert httpx.get(f"http://127.0.0.1:{teams_rasa.rasa.port}/status", timeout=10).status_code == 200
     # and a real conversation still works afterwards

@@ -92,7 +92,7 @@ def through_triage(page, problem: str, describe: str = "it does not work at all"
     for _ in range(MAX_TRIAGE_QUESTIONS):
         settle(page, count)
         count = bots.count()
-        paraphrase = bots.last.inner_text().startswith(PARAPHRASE_STARTS)
+        paraphrase = bots.last.locator(".msg-text").inner_text().startswith(PARAPHRASE_STARTS)
         buttons = page.locator("#chat-log .quick-replies button")
         if buttons.count():
             buttons.first.click()
@@ -100,7 +100,8 @@ def through_triage(page, problem: str, describe: str = "it does not work at all"
             say(page, describe)
         if paraphrase:
             return
-    raise AssertionError("the triage never ended with a paraphrase")
+    raise AssertionError("the triage never ended with a paraphrase: "
+                         + " | ".join(page.locator("#chat-log li").all_inner_texts()))
 
 
 def bot_message(page, text: str):
@@ -158,7 +159,7 @@ def test_from_problem_to_article_to_ticket_in_the_browser(page, stack, lang):
     expect(page.locator("#chat-log .quick-replies")).to_have_count(0)      # answered: buttons gone
     expect(page.get_by_label(re.compile("Your message|Je bericht|Votre message"))).to_be_focused()
     settle(page, bots)
-    if REMOTE_CONSENT_ASKED.search(page.locator("#chat-log li.msg-bot").last.inner_text()):
+    if REMOTE_CONSENT_ASKED.search(page.locator("#chat-log li.msg-bot .msg-text").last.inner_text()):
         page.locator("#chat-log .quick-replies button").first.click()     # "Yes, I agree"
     ticket_line = page.locator("#chat-log li.msg-bot").filter(has_text=re.compile(c["ticket"])).last
     expect(ticket_line).to_be_visible(timeout=TIMEOUT)
