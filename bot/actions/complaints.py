@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,8 +12,10 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.actions import runtime
+from bot.actions.errors import ActionError
 from helpdesk.privacy import mask
 
+log = logging.getLogger(__name__)
 MIN_COMPLAINT_WORDS = 6     # a shorter first message ("this is ridiculous!") gets "tell me what happened"
 MAX_RESTATED_WORDS = 30
 
@@ -44,5 +47,19 @@ class ActionHandleComplaint(Action):
         return "action_handle_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(response="utter_complaint", complaint=restate(tracker.get_slot("complaint_text")))
+        text = tracker.get_slot("complaint_text") or ""
+        dispatcher.utter_message(response="utter_complaint", complaint=restate(text))
+        await record(tracker, text)
         return [SlotSet("pending_question", "offer_ticket")]
+
+
+async def record(tracker: Tracker, text: str) -> None:
+    """Keep the complaint for the service desk; a failure never breaks the conversation."""
+    if not text.strip():
+        return
+    try:
+        await runtime.helpdesk().record_complaint({
+            "text": text, "language": tracker.get_slot("language"), "sender_id": tracker.sender_id,
+            "category": tracker.get_slot("category"), "ticket_id": tracker.get_slot("ticket_id")})
+    except ActionError as exc:
+        log.warning("could not record the complaint: %s", exc)

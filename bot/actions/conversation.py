@@ -50,5 +50,9 @@ def latest_text(tracker: Tracker) -> str:
 
 
 def requester(tracker: Tracker) -> dict[str, Any]:
+    """Who the ticket is for: the channel's user id, the channel, the display name the channel gave
+    (Teams), and the e-mail address the user typed."""
+    name = next((str((e.get("metadata") or {}).get("name"))[:200] for e in reversed(tracker.events)
+                 if e.get("event") == "user" and (e.get("metadata") or {}).get("name")), None)
     return {"id": tracker.sender_id, "channel": tracker.get_latest_input_channel() or "rest",
-            "email": tracker.get_slot("email")}
+            "name": name, "email": tracker.get_slot("email")}

@@ -84,6 +84,10 @@ class HelpdeskClient:
         await self._request("POST", "/api/outcomes", json={
             "conversation_id": conversation_id, "article_id": article_id, "language": language, "outcome": outcome})
 
+    async def record_complaint(self, complaint: dict) -> dict:
+        """Keep a complaint for the service desk's follow-up (POST /api/complaints)."""
+        return await self._request("POST", "/api/complaints", json=complaint)
+
     async def record_unclear(self, message: dict) -> dict:
         """Keep a message the NLU did not understand for the KB editors (POST /api/review/unclear).
 

@@ -21,6 +21,7 @@ from bot.actions.replies import reply_to_input_issue
 from bot.actions.self_service import suggest_articles
 from bot.actions.texts import has_response, render
 from bot.actions.triage_data import triage_data
+from helpdesk.language.time_expressions import normalise as normalise_time
 from helpdesk.privacy import mask
 
 MAX_FACT_CHARS = 500
@@ -86,6 +87,25 @@ def search_text(tracker: Tracker) -> str:
     return " ".join(values)
 
 
+MAX_TIME_WORDS = 4
+
+
+def widen_since(value: str | None, text: str, language: str | None) -> str | None:
+    """A since-when the entity extractor cut short ("sinds" of "sinds vanmorgen") is widened to the
+    longest run of up to four words from the same place in the message that is a time expression."""
+    if not value or not language or normalise_time(value, language):
+        return value
+    start = text.lower().find(value.lower())
+    if start < 0:
+        return value
+    words = text[start:].split()
+    for size in range(min(MAX_TIME_WORDS, len(words)), 0, -1):
+        candidate = " ".join(words[:size]).strip(" ,.;:!?")
+        if normalise_time(candidate, language):
+            return candidate
+    return value
+
+
 class ActionStartTriage(Action):
     """A problem is reported: forget the facts of an earlier problem, keep what this message says."""
 
@@ -139,6 +159,8 @@ class ValidateTriageForm(FormValidationAction):
                 # "no, since yesterday" while asked where: the user corrected another fact;
                 # the question is asked again rather than filled with the whole sentence
                 value = None
+            if name == "since":
+                value = widen_since(value, latest_text(tracker), tracker.get_slot("language"))
             events.append(SlotSet(name, clean(value, MAX_SYMPTOM_CHARS if name == "symptom" else MAX_FACT_CHARS)))
         return events
 

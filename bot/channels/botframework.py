@@ -2,7 +2,8 @@
 
 Two things Rasa 3.6's channel does not do for Teams:
 - it forwards only attachments as message metadata; the language the user's Teams client runs in
-  ("fr-BE") is what the action server needs when a first message is too short to tell its language;
+  ("fr-BE") is what the action server needs when a first message is too short to tell its language,
+  and the user's display name goes on the ticket;
 - it sends a response's buttons as they are written in the domain (``title`` / ``payload``), which
   Teams does not render; here they become ``imBack`` suggested actions (the user's click sends the
   payload back, as the web chat does).
@@ -22,6 +23,7 @@ from sanic.response import HTTPResponse
 
 log = logging.getLogger(__name__)
 MAX_LOCALE = 20
+MAX_NAME = 200
 
 
 def card_actions(buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
@@ -39,9 +41,12 @@ class TeamsOutput(BotFramework):
 
 class BotFrameworkWithLocale(BotFrameworkInput):
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """The client's locale and the user's display name, for the actions (language, ticket requester)."""
         body = request.json if isinstance(request.json, dict) else {}
-        locale = body.get("locale")
-        return {"locale": str(locale)[:MAX_LOCALE]} if locale else None
+        sender = body.get("from") if isinstance(body.get("from"), dict) else {}
+        metadata = {"locale": str(body.get("locale") or "")[:MAX_LOCALE],
+                    "name": str(sender.get("name") or "")[:MAX_NAME]}
+        return {key: value for key, value in metadata.items() if value} or None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook_bp = Blueprint("botframework_webhook", __name__)

@@ -12,13 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from escalation.api import wiring
-from escalation.api.routes import articles, health, kb, outcomes, review
+from escalation.api.routes import articles, complaints, health, kb, outcomes, review
 from escalation.api.routes import problems as problem_routes
 from escalation.api.routes import sla as sla_routes
 from escalation.api.routes import tickets as ticket_routes
 from escalation.api.routes import webchat
 from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
 from escalation.outcomes import OutcomeStore
+from escalation.complaints import ComplaintStore
 from escalation.review import UnclearStore
 from escalation.tickets.base import TicketBackend
 from escalation.tickets.factory import build_backend
@@ -39,7 +40,8 @@ def create_app(settings: Settings, tickets: TicketBackend | None = None) -> Fast
     app.state.kb = LiveKbSearcher(settings.path(settings.kb.index_dir), settings.kb.encoder)
     app.state.outcomes = OutcomeStore(settings.data_path / "analytics.db")
     app.state.unclear = UnclearStore(settings.data_path / "review.db")   # messages the NLU did not understand
-    for module in (health, kb, ticket_routes, outcomes, articles, problem_routes, sla_routes, review):
+    app.state.complaints = ComplaintStore(settings.data_path / "complaints.db", settings.privacy.mask_personal_data)
+    for module in (health, kb, ticket_routes, outcomes, articles, problem_routes, sla_routes, review, complaints):
         app.include_router(module.router)
     app.include_router(webchat.router)  # GET /chat: the web chat page (issue 7)
 

@@ -55,7 +55,7 @@ class FakeHelpdesk:
                         t.setdefault("comments", []).append(json.loads(request.content)["text"])
                     return httpx.Response(200, json=t)
             return httpx.Response(404, json={"detail": "not found"})
-        if request.url.path == "/api/outcomes":
+        if request.url.path in ("/api/outcomes", "/api/complaints", "/api/review/unclear"):
             return httpx.Response(204)
         return httpx.Response(404, json={"detail": "no route"})
 
@@ -273,3 +273,12 @@ def test_client_locale_starts_the_conversation_language(text, locale, expected):
     t.latest_message["metadata"] = {"locale": locale}
     out = asyncio.run(ValidateSlotMappings().extract_language(CollectingDispatcher(), t, {}))
     assert out["language"] == expected
+
+
+def test_the_requester_carries_the_name_the_channel_gave():
+    from bot.actions.conversation import requester
+
+    events = [{"event": "user", "text": "hallo", "metadata": {"locale": "nl-BE", "name": "An Peeters"}},
+              {"event": "user", "text": "mijn vpn", "metadata": {"locale": "nl-BE"}}]
+    assert requester(tracker(events=events))["name"] == "An Peeters"
+    assert requester(tracker())["name"] is None

@@ -7,6 +7,7 @@ import asyncio
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.complaints import ActionHandleComplaint, ValidateComplaintForm, restate
+from tests.bot.test_actions import helpdesk  # noqa: F401  (fixture)
 from tests.bot.test_triage import make_tracker, run
 
 
@@ -31,9 +32,18 @@ def test_the_restatement_is_short_quoted_and_masks_secrets():
     assert len(text.split()) <= 32
 
 
-def test_the_bot_restates_and_offers_a_person(domain):
-    tracker = make_tracker(slots={"complaint_text": "nobody answered my ticket for a week!"})
+def test_the_bot_restates_records_and_offers_a_person(helpdesk, domain):  # noqa: F811
+    tracker = make_tracker(slots={"complaint_text": "nobody answered my ticket for a week!", "category": "vpn"})
     messages, slots = run(ActionHandleComplaint(), tracker, domain)
     assert messages[0]["response"] == "utter_complaint"
     assert messages[0]["complaint"] == '"nobody answered my ticket for a week"'
     assert slots == {"pending_question": "offer_ticket"}
+    posted = [r for r in helpdesk.requests if r.url.path == "/api/complaints"]
+    assert len(posted) == 1 and b"nobody answered" in posted[0].content
+
+
+def test_a_failing_service_does_not_stop_the_apology(helpdesk, domain):  # noqa: F811
+    helpdesk.down = True
+    messages, slots = run(ActionHandleComplaint(), make_tracker(slots={"complaint_text": "this is taking forever"}),
+                          domain)
+    assert messages[0]["response"] == "utter_complaint" and slots == {"pending_question": "offer_ticket"}

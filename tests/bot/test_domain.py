@@ -101,3 +101,12 @@ def test_actions_named_in_rules_and_code_exist_in_the_domain():
     code = "".join(p.read_text() for p in (PROJECT_ROOT / "bot" / "actions").glob("*.py"))
     for response in set(re.findall(r'"(utter_\w+[^_])"', code)):   # f"utter_x_{y}" prefixes excepted
         assert response in responses, response
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_training_example_is_written_twice(lang):
+    seen: dict[str, str] = {}
+    for intent, examples in nlu_examples(lang).items():
+        for example in examples:
+            assert example.lower() not in seen, (example, intent, seen.get(example.lower()))
+            seen[example.lower()] = intent

@@ -141,3 +141,22 @@ def test_an_unusable_first_message_is_answered_and_nothing_is_asked(domain):
     events = asyncio.run(ActionStartTriage().run(dispatcher, tracker, domain))
     assert dispatcher.messages[0]["response"] == "utter_unsupported_language"
     assert events == [{"event": "followup", "name": "action_listen", "timestamp": None}]
+
+
+def test_a_since_cut_short_by_the_extractor_is_widened_to_the_time_expression():
+    from bot.actions.triage import widen_since
+
+    text = "Outlook op mijn laptop ontvangt geen mails meer sinds vanmorgen, foutcode 0x800CCC0E"
+    assert widen_since("sinds", text, "nl") == "sinds vanmorgen"
+    assert widen_since("depuis", "ça plante depuis hier soir.", "fr") == "depuis hier soir"
+    assert widen_since("since yesterday", "since yesterday", "en") == "since yesterday"
+    assert widen_since("for ages", "it's been like this for ages", "en") == "for ages"   # kept as said
+    assert widen_since(None, "text", "en") is None
+
+
+def test_validation_widens_the_since_fact():
+    text = "mijn vpn valt weg sinds vanmorgen"
+    tracker = make_tracker(text, "vpn_problem", slots={"requested_slot": None, "language": "nl"},
+                           entities=[{"entity": "since", "value": "sinds"}], turn_slots={"since": "sinds"},
+                           language="nl")
+    assert validate(tracker)["since"] == "sinds vanmorgen"

@@ -299,6 +299,7 @@ def test_teams_conversation_from_problem_to_article_to_ticket(teams_rasa, stack,
     ticket = SqliteTicketStore(stack.path(stack.tickets.sqlite_path)).get(ticket_id)
     assert ticket.language == lang
     assert ticket.requester.channel == "botframework" and ticket.requester.id == f"29:{user}"
+    assert ticket.requester.name == user.title()                 # the display name Teams sends
     assert ticket.suggested_articles[0].article_id == article_id
 
 
