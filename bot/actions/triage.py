@@ -6,7 +6,6 @@ phrases are responses of the domain (bot/domain/triage.yml) in every language.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -20,7 +19,7 @@ from bot.actions.conversation import latest_text
 from bot.actions.replies import reply_to_input_issue
 from bot.actions.self_service import suggest_articles
 from bot.actions.texts import has_response, render
-from bot.actions.triage_data import triage_data
+from bot.actions.triage_data import contains_phrase, triage_data
 from helpdesk.language.time_expressions import normalise as normalise_time
 from helpdesk.privacy import mask
 
@@ -66,7 +65,7 @@ def paraphrase(tracker: Tracker, domain: DomainDict) -> str:
     parts = []
     for name, value in facts.items():
         fixed = f"utter_fact_{name}_{value}"
-        said = name != "symptom" and _says(symptom, str(value).lower())
+        said = name != "symptom" and contains_phrase(symptom, str(value).lower())
         if said and not (has_response(domain, fixed) and len(str(value)) <= 3):   # "no" is no repetition
             continue
         phrase = (render(domain, fixed, language) if has_response(domain, fixed)
@@ -74,10 +73,6 @@ def paraphrase(tracker: Tracker, domain: DomainDict) -> str:
         if phrase:
             parts.append(phrase)
     return "; ".join(parts)
-
-
-def _says(text: str, value: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(value) + r"(?!\w)", text) is not None
 
 
 def search_text(tracker: Tracker) -> str:

@@ -72,14 +72,14 @@ class TriageData:
             return self.impact_values[scope]
         text = f" {scope.lower()} "
         for level in ("high", "medium", "low"):
-            if any(_contains(text, word) for word in self.impact_words.get(level, ())):
+            if any(contains_phrase(text, word) for word in self.impact_words.get(level, ())):
                 return level
         return None
 
     def skill_from_text(self, texts: list[str]) -> str:
         """it_savvy when the user's messages hold enough distinct technical terms, else end_user."""
         joined = " ".join(texts).lower()
-        found = {term for term in self.it_savvy_terms if _contains(joined, term)}
+        found = {term for term in self.it_savvy_terms if contains_phrase(joined, term)}
         return "it_savvy" if len(found) >= self.it_savvy_min_terms else "end_user"
 
     def is_correction(self, text: str) -> bool:
@@ -88,7 +88,8 @@ class TriageData:
         return any(re.match(re.escape(marker) + r"(?!\w)", head) for marker in self.correction_markers)
 
 
-def _contains(text: str, phrase: str) -> bool:
+def contains_phrase(text: str, phrase: str) -> bool:
+    """``phrase`` occurs in ``text`` as whole words."""
     return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", text) is not None
 
 
