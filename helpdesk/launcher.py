@@ -166,11 +166,12 @@ class Services:
             Service("actions", [python, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(r.actions_port)],
                     f"http://{r.host}:{r.actions_port}/health", log_path=logs / "actions.log"),
             Service("rasa", [str(rasa_executable(settings)), "run", "--enable-api", "--cors", "*",
+                             "--auth-token", settings.rasa_token(),   # the HTTP API; chat channels need none
                              "--interface", r.host, "--port", str(r.port),
                              "--model", str(model_path(settings)),
                              "--credentials", str(rasa_credentials(settings, self.env)),
                              "--endpoints", str(root / "bot" / "endpoints.yml")],
-                    f"http://{r.host}:{r.port}/status", log_path=logs / "rasa.log"),
+                    f"http://{r.host}:{r.port}/status?token={settings.rasa_token()}", log_path=logs / "rasa.log"),
         ]
 
     def start(self) -> None:
@@ -260,7 +261,7 @@ def run(settings: Settings, train: bool = True) -> int:
         print(f"  Chat page:          {settings.helpdesk_url}/chat")
         print(f"  Chat (REST):        POST http://{r.host}:{r.port}/webhooks/rest/webhook")
         print(f"  Chat (socket.io):   http://{r.host}:{r.port}/socket.io")
-        print(f"  Rasa HTTP API:      http://{r.host}:{r.port}/status")
+        print(f"  Rasa HTTP API:      http://{r.host}:{r.port}/status?token=<{settings.data_path / 'rasa_token'}>")
         print(f"  Action server:      http://{r.host}:{r.actions_port}/health")
         print(f"  Helpdesk service:   {settings.helpdesk_url}/docs")
         if all(services.env.get(name) for name in TEAMS_ENV):

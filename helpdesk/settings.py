@@ -237,9 +237,15 @@ class Settings(BaseSettings):
 
     def api_token(self) -> str:
         """The service API token: configured, or generated once and kept in the data folder."""
-        if self.service.api_token:
-            return self.service.api_token
-        token_file = self.data_path / "api_token"
+        return self.service.api_token or self._generated_secret("api_token")
+
+    def rasa_token(self) -> str:
+        """The token of Rasa's HTTP API (``--auth-token``): generated once, kept in the data folder.
+        The chat channels (REST, socket.io, Teams) do not need it."""
+        return self._generated_secret("rasa_token")
+
+    def _generated_secret(self, name: str) -> str:
+        token_file = self.data_path / name
         if token_file.is_file():
             return token_file.read_text(encoding="utf-8").strip()
         token_file.parent.mkdir(parents=True, exist_ok=True)

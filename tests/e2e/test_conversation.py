@@ -126,6 +126,10 @@ def test_versions_rasa_3_6_with_rasa_sdk_3_11_action_server(stack):
     only work through it; here the versions and the registered actions are checked."""
     version = httpx.get(f"http://127.0.0.1:{stack.rasa.port}/version").json()
     assert version["version"] == "3.6.21"
+    # Rasa's HTTP API wants its token (the chat channels do not)
+    status = f"http://127.0.0.1:{stack.rasa.port}/status"
+    assert httpx.get(status).status_code == 401
+    assert httpx.get(status, params={"token": stack.rasa_token()}).status_code == 200
     actions = {a["name"] for a in httpx.get(f"http://127.0.0.1:{stack.rasa.actions_port}/actions").json()}
     assert {"action_confirm_facts", "validate_triage_form", "action_escalate", "action_validate_slot_mappings"} <= actions
     import rasa_sdk

@@ -359,7 +359,8 @@ def test_bad_activities_do_not_crash_rasa(teams_rasa, microsoft, body):
     # ignored (200) or refused (400: not JSON, or a message without conversation/recipient/from)
     assert response.status_code in (200, 400)
     microsoft.take()
-    assert httpx.get(f"http://127.0.0.1:{teams_rasa.rasa.port}/status", timeout=10).status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{teams_rasa.rasa.port}/status", params={"token": teams_rasa.rasa_token()},
+                     timeout=10).status_code == 200
     # and a real conversation still works afterwards
     assert "Ik ben" in texts(say(teams_rasa, microsoft, f"after-{uuid.uuid4().hex[:6]}", "hallo", "nl-BE"))
 

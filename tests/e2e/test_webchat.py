@@ -265,7 +265,7 @@ def test_garbage_and_disconnects_on_socket_io_do_not_hurt_rasa(page, stack):
     for frame in [b"42[broken", b"\xff\xfe\x00", b"9", b"42" + b"[" * 5000]:
         httpx.post(f"{rasa}/socket.io/", params={"EIO": 4, "transport": "polling", "sid": sid}, content=frame,
                    timeout=10)
-    assert httpx.get(f"{rasa}/status", timeout=10).status_code == 200
+    assert httpx.get(f"{rasa}/status", params={"token": stack.rasa_token()}, timeout=10).status_code == 200
     # and the page still holds a conversation
     say(page, "Outlook stopped syncing")
     bot_message(page, "What exactly happens")      # the triage's first question

@@ -22,3 +22,12 @@ def test_training_fingerprint_covers_config_domain_rules_and_every_language(sett
     assert "config.yml" in names and "bot/data/rules.yml" in names
     assert {lang for lang in settings.languages if any(n.startswith(f"nlu_data/{lang}/") for n in names)} == {"nl", "fr", "en"}
     assert training_fingerprint(settings) == training_fingerprint(settings)
+
+
+def test_rasa_http_api_gets_a_private_token_and_the_channels_none(settings):
+    rasa = next(s for s in Services(settings).services if s.name == "rasa")
+    token = settings.rasa_token()
+    assert rasa.cmd[rasa.cmd.index("--auth-token") + 1] == token == settings.rasa_token()
+    assert rasa.health_url.endswith(f"/status?token={token}")
+    assert (settings.data_path / "rasa_token").stat().st_mode & 0o777 == 0o600
+    assert token != settings.api_token()
