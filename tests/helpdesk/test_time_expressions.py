@@ -36,6 +36,11 @@ NOW = datetime(2024, 5, 8, 10, 30)   # a Wednesday
     ("since March 3", "en", "2024-03-03"),
     ("for 3 hours", "en", "2024-05-08T07:30"),
     ("Since Yesterday!", "en", "2024-05-07"),
+    # the triage's "since when?" buttons and answers seen in chats
+    ("for a few days", "en", "2024-05-05"),
+    ("for a couple of days now", "en", "2024-05-06"),
+    ("al enkele dagen", "nl", "2024-05-05"),
+    ("depuis quelques jours", "fr", "2024-05-05"),
 ])
 def test_normalises_since_expressions(text, lang, expected):
     assert normalise(text, lang, now=NOW) == expected
