@@ -192,14 +192,41 @@ class ActionCorrectFacts(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         corrected = set(slots_set_this_turn(tracker)) & set(triage_data().all_facts)
         if corrected:
+            events = description_corrected(tracker, corrected)
+            for event in events:
+                tracker.slots[event["name"]] = event["value"]
             dispatcher.utter_message(response="utter_paraphrase", summary=paraphrase(tracker, domain))
-            return [SlotSet("pending_question", "confirm_facts")]
+            return events + [SlotSet("pending_question", "confirm_facts")]
         language = tracker.get_slot("language")
         buttons = [{"title": render(domain, f"utter_label_{name}", language) or name,
                     "payload": '/correct_fact{"fact": "%s"}' % name}
                    for name in fact_values(tracker) if has_response(domain, f"utter_label_{name}")]
         dispatcher.utter_message(response="utter_ask_which_fact", buttons=buttons)
         return [SlotSet("pending_question", "confirm_facts")]
+
+
+def value_before_this_turn(tracker: Tracker, slot: str) -> Any:
+    """The value ``slot`` had before the user's latest message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
+def description_corrected(tracker: Tracker, corrected: set[str]) -> List[Dict]:
+    """When a corrected fact's old value is part of the user's description ("... sinds vanmorgen"),
+    the description says the new one, so that the paraphrase does not state both."""
+    symptom = tracker.get_slot("symptom") or ""
+    updated = symptom
+    for name in corrected - {"symptom"}:
+        old, new = value_before_this_turn(tracker, name), tracker.get_slot(name)
+        if old and new and contains_phrase(updated.lower(), str(old).lower()):
+            start = updated.lower().find(str(old).lower())
+            updated = updated[:start] + str(new) + updated[start + len(str(old)):]
+    return [SlotSet("symptom", updated)] if updated != symptom else []
 
 
 class ActionReaskFact(Action):

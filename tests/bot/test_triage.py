@@ -111,6 +111,19 @@ def test_a_typed_correction_updates_the_paraphrase(domain):
     assert slots["pending_question"] == "confirm_facts"
 
 
+def test_a_corrected_fact_is_also_corrected_in_the_users_description(domain):
+    text = "Outlook geeft geen mails sinds vanmorgen"
+    events = [{"event": "slot", "name": "since", "value": "sinds vanmorgen"},
+              {"event": "user", "text": "nee, sinds gisteren", "parse_data": {"intent": {"name": "inform"}}},
+              {"event": "slot", "name": "since", "value": "sinds gisteren"}]
+    tracker = Tracker("u1", {"language": "nl", "symptom": text, "since": "sinds gisteren"},
+                      {"text": "nee, sinds gisteren", "intent": {"name": "inform"}, "entities": []},
+                      events, False, None, None, "action_listen")
+    messages, slots = run(ActionCorrectFacts(), tracker, domain)
+    assert slots["symptom"] == "Outlook geeft geen mails sinds gisteren"
+    assert messages[0]["summary"] == "Outlook geeft geen mails sinds gisteren"
+
+
 def test_a_bare_no_asks_which_fact_with_a_button_per_known_fact(domain):
     tracker = make_tracker("no", "deny", slots={"symptom": "vpn drops", "since": "today"}, language="fr")
     messages, _ = run(ActionCorrectFacts(), tracker, domain)
