@@ -7,7 +7,6 @@ import asyncio
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.complaints import ActionHandleComplaint, ValidateComplaintForm, restate
-from tests.bot.test_actions import helpdesk  # noqa: F401  (fixture)
 from tests.bot.test_triage import make_tracker, run
 
 
@@ -32,7 +31,7 @@ def test_the_restatement_is_short_quoted_and_masks_secrets():
     assert len(text.split()) <= 32
 
 
-def test_the_bot_restates_records_and_offers_a_person(helpdesk, domain):  # noqa: F811
+def test_the_bot_restates_records_and_offers_a_person(helpdesk, domain):
     tracker = make_tracker(slots={"complaint_text": "nobody answered my ticket for a week!", "category": "vpn"})
     messages, slots = run(ActionHandleComplaint(), tracker, domain)
     assert messages[0]["response"] == "utter_complaint"
@@ -42,7 +41,7 @@ def test_the_bot_restates_records_and_offers_a_person(helpdesk, domain):  # noqa
     assert len(posted) == 1 and b"nobody answered" in posted[0].content
 
 
-def test_a_failing_service_does_not_stop_the_apology(helpdesk, domain):  # noqa: F811
+def test_a_failing_service_does_not_stop_the_apology(helpdesk, domain):
     helpdesk.down = True
     messages, slots = run(ActionHandleComplaint(), make_tracker(slots={"complaint_text": "this is taking forever"}),
                           domain)

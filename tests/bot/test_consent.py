@@ -7,7 +7,6 @@ from datetime import datetime
 
 from bot.actions.consent import ActionRecordConsent
 from bot.actions.escalation import ActionEscalate
-from tests.bot.test_actions import helpdesk  # noqa: F401  (fixture)
 from tests.bot.test_triage import make_tracker, run
 
 
@@ -23,7 +22,7 @@ def test_consent_refused_offers_a_call_instead(domain):
     assert messages[0]["response"] == "utter_consent_refused" and slots["remote_consent"] == "refused"
 
 
-def test_escalating_a_slow_computer_asks_consent_first_and_creates_no_ticket_yet(helpdesk, domain):  # noqa: F811
+def test_escalating_a_slow_computer_asks_consent_first_and_creates_no_ticket_yet(helpdesk, domain):
     tracker = make_tracker("no", "deny", slots={"category": "performance", "symptom": "my pc is slow"})
     messages, slots = run(ActionEscalate(), tracker, domain)
     assert messages[0]["response"] == "utter_ask_remote_consent"
@@ -31,7 +30,7 @@ def test_escalating_a_slow_computer_asks_consent_first_and_creates_no_ticket_yet
     assert not helpdesk.tickets
 
 
-def test_the_ticket_carries_the_consent_the_facts_the_paraphrase_and_priority_inputs(helpdesk, domain):  # noqa: F811
+def test_the_ticket_carries_the_consent_the_facts_the_paraphrase_and_priority_inputs(helpdesk, domain):
     slots = {"category": "performance", "symptom": "my pc is slow", "device": "laptop", "since": "since monday",
              "tried": "none", "scope": "just_me", "work_blocked": "yes", "skill_level": "it_savvy",
              "paraphrase": "my pc is slow; on your laptop", "remote_consent": "refused",
