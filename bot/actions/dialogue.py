@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import runtime
 from bot.actions.replies import reply_to_input_issue
+from bot.actions.texts import render
 from helpdesk.privacy import mask
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class ActionHandleUnclear(Action):
             for candidate in ranking:
                 if len(buttons) == self.MAX_TOPICS or float(candidate.get("confidence") or 0) < self.MIN_TOPIC_CONFIDENCE:
                     break
-                title = variant_text(responses.get(f"{_TOPIC_PREFIX}{candidate['name']}"), language)
+                title = render({"responses": responses}, f"{_TOPIC_PREFIX}{candidate['name']}", language)
                 if title:
                     buttons.append({"title": title, "payload": f"/{candidate['name']}"})
             if buttons:
@@ -93,18 +94,6 @@ def topic_responses(domain: Dict[Text, Any] | None) -> Dict[str, list]:
     """The ``utter_topic_*`` responses: from the domain Rasa sent, else from bot/domain/fallback.yml."""
     responses = {k: v for k, v in ((domain or {}).get("responses") or {}).items() if k.startswith(_TOPIC_PREFIX)}
     return responses or _topics_from_file()
-
-
-def variant_text(variants: list | None, language: str | None) -> str | None:
-    """The text of the variant whose slot condition names this language, else the unconditioned one."""
-    default = None
-    for variant in variants or []:
-        conditions = variant.get("condition") or []
-        if not conditions:
-            default = default or variant.get("text")
-        elif language and all(c.get("name") == "language" and c.get("value") == language for c in conditions):
-            return variant.get("text")
-    return default
 
 
 def _message_time(tracker: Tracker) -> str | None:

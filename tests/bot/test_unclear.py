@@ -12,7 +12,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import runtime
-from bot.actions.dialogue import ActionHandleUnclear, variant_text
+from bot.actions.dialogue import ActionHandleUnclear
+from bot.actions.texts import render
 from bot.actions.helpdesk_client import HelpdeskClient
 from helpdesk.settings import PROJECT_ROOT
 
@@ -102,7 +103,7 @@ def test_every_topic_is_an_intent_and_has_all_languages():
     for name, variants in DOMAIN["responses"].items():
         if name.startswith("utter_topic_"):
             assert name.removeprefix("utter_topic_") in intents
-            assert {variant_text(variants, lang) for lang in ("nl", "fr", "en")} - {None}
+            assert {render(DOMAIN, name, lang) for lang in ("nl", "fr", "en")} - {None}
 
 
 def test_the_message_is_recorded_masked_with_its_ranking(review):
