@@ -21,7 +21,7 @@ test-deps:
 	scripts/install-browser
 
 train: install
-	$(VENV)/python -c "from helpdesk.settings import load_settings; from helpdesk.launcher import train_if_needed; train_if_needed(load_settings())"
+	$(VENV)/python -c "from core.settings import load_settings; from helpdesk.launcher import train_if_needed; train_if_needed(load_settings())"
 
 kb-index: install
 	$(VENV)/helpdesk kb build
@@ -43,9 +43,9 @@ bench-nlu: install
 	$(VENV)/python -m helpdesk.evaluation.nlu_latency   # [--model models/x.tar.gz] [-n 500]
 
 eval-kb: install
-	$(VENV)/python -m kb_index.evaluation
+	$(VENV)/python -m helpdesk.evaluation.kb
 
 bench-kb: install
-	$(VENV)/python -m kb_index.benchmark
+	$(VENV)/python -m helpdesk.evaluation.kb_bench
 
 .PHONY: help install test-deps train kb-index run test bench-lang eval-nlu bench-nlu eval-kb bench-kb

@@ -2,7 +2,7 @@
 
 A user who types a password anyway is told not to (action_validate_slot_mappings); what is kept of
 the conversation must not hold it either. Before events are written, user texts, their entity
-values and text slot values pass through ``helpdesk.privacy.mask``. Rasa has already parsed and
+values and text slot values pass through ``core.privacy.mask``. Rasa has already parsed and
 answered the message by then; only what is stored changes.
 
 endpoints.yml: ``tracker_store: {type: bot.tracker_store.MaskingSQLTrackerStore, ...}``;
@@ -18,7 +18,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from helpdesk.privacy import mask
+from core.privacy import mask
 
 TRUE_VALUES = ("1", "true", "yes", "on")
 

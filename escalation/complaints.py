@@ -11,9 +11,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from escalation.sqlite import connect
-from escalation.tickets.model import utcnow
-from helpdesk.privacy import mask
+from core.privacy import mask
+from core.records import RecordStore
 
 
 class Complaint(BaseModel):
@@ -29,26 +28,6 @@ class StoredComplaint(Complaint):
     received_at: datetime
 
 
-class ComplaintStore:
-    def __init__(self, path: Path, mask_personal_data: bool = False) -> None:
-        self.path = Path(path)
-        self.personal = mask_personal_data
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with connect(self.path) as db:
-            db.execute("CREATE TABLE IF NOT EXISTS complaints (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT,"
-                       " language TEXT, sender_id TEXT, category TEXT, ticket_id TEXT, received_at TEXT)")
-
-    def record(self, complaint: Complaint) -> StoredComplaint:
-        now = utcnow()
-        stored = complaint.model_copy(update={"text": mask(complaint.text, self.personal)})
-        with connect(self.path) as db:
-            cursor = db.execute(
-                "INSERT INTO complaints (text, language, sender_id, category, ticket_id, received_at)"
-                " VALUES (?,?,?,?,?,?)",
-                (stored.text, stored.language, stored.sender_id, stored.category, stored.ticket_id, now.isoformat()))
-        return StoredComplaint(**stored.model_dump(), id=cursor.lastrowid, received_at=now)
-
-    def latest(self, limit: int = 50) -> list[StoredComplaint]:
-        with connect(self.path) as db:
-            rows = db.execute("SELECT * FROM complaints ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [StoredComplaint(**dict(row)) for row in rows]
+def complaint_store(path: Path, mask_personal_data: bool = False) -> RecordStore[Complaint]:
+    return RecordStore(path, "complaints_v2", StoredComplaint,
+                       prepare=lambda c: c.model_copy(update={"text": mask(c.text, mask_personal_data)}))

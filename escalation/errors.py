@@ -1,4 +1,4 @@
-"""Errors of the escalation package; HTTP handlers translate them once (see escalation.api.app)."""
+"""Errors of the escalation package; HTTP handlers translate them once (see helpdesk_service.app)."""
 
 
 class EscalationError(Exception):

@@ -11,8 +11,8 @@ from typing import Any
 from escalation import priority as prio
 from escalation.routing import queue_for
 from escalation.tickets.model import TicketDraft, TicketRequest, TranscriptLine, utcnow
-from helpdesk.privacy import mask
-from helpdesk.settings import Settings
+from core.privacy import mask
+from core.settings import Settings
 
 REFERENCE_PREFIX = "R-"
 

@@ -3,7 +3,11 @@
 Every draft is written to a SQLite table (``tickets.outbox_path``) before the backend is tried. A
 delivery that fails with :class:`BackendUnavailable` (or anything unexpected) is retried with
 exponential backoff (``retry_initial_seconds`` doubling up to ``retry_max_seconds``) by
-:class:`OutboxWorker`, a thread of the service. Idempotent end to end: one row per idempotency key,
+:class:`OutboxWorker`, a thread of the service. A draft the backend refuses for good
+(:class:`InvalidTicket`) goes to the dead-letter state (``dead``, listed by the API) instead of being
+retried forever. It is the only outbox: when the service itself cannot be reached, the action server
+puts the escalation here too (``put(..., claim=False)``), under the same reference (``R-...``), and the
+service's worker delivers it once it runs. Idempotent end to end: one row per idempotency key,
 and the backends' ``create`` returns the existing ticket for a key they already have. A row is
 *claimed* (``claimed_until``) before delivery, so the worker and a request never deliver it twice at
 the same moment, even from two processes.
@@ -24,7 +28,7 @@ from pydantic import BaseModel, Field
 from escalation.errors import BackendUnavailable, InvalidTicket
 from escalation.tickets.base import TicketBackend
 from escalation.tickets.model import Ticket, TicketDraft
-from escalation.sqlite import connect
+from core.storage import connect
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     reference TEXT PRIMARY KEY,
     idempotency_key TEXT NOT NULL UNIQUE,
     requester_id TEXT NOT NULL,
-    state TEXT NOT NULL,              -- pending | delivered
+    state TEXT NOT NULL,              -- pending | delivered | dead
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL,
     claimed_until REAL,
@@ -49,7 +53,7 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_at);
 """
 CLAIM_SECONDS = 120.0
 
-State = Literal["pending", "delivered"]
+State = Literal["pending", "delivered", "dead"]
 
 
 class OutboxEntry(BaseModel):
@@ -72,7 +76,7 @@ def _dt(value: float | None) -> datetime | None:
 
 
 class Outbox:
-    def __init__(self, path: Path, backend: TicketBackend, *, retry_initial: float = 5.0,
+    def __init__(self, path: Path, backend: TicketBackend | None, *, retry_initial: float = 5.0,
                  retry_max: float = 300.0, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,8 +111,8 @@ class Outbox:
             row = db.execute("SELECT * FROM outbox WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
         return self._entry(row) if row else None
 
-    def pending(self, requester_id: str | None = None, limit: int = 50) -> list[OutboxEntry]:
-        query, args = "SELECT * FROM outbox WHERE state = 'pending'", []
+    def pending(self, requester_id: str | None = None, limit: int = 50, state: State = "pending") -> list[OutboxEntry]:
+        query, args = "SELECT * FROM outbox WHERE state = ?", [state]
         if requester_id:
             query += " AND requester_id = ?"
             args.append(requester_id)
@@ -122,16 +126,17 @@ class Outbox:
             oldest = db.execute("SELECT MIN(created_at), MAX(attempts) FROM outbox WHERE state = 'pending'").fetchone()
             error = db.execute("SELECT last_error FROM outbox WHERE state = 'pending' AND last_error IS NOT NULL"
                                " ORDER BY next_attempt_at DESC LIMIT 1").fetchone()
-        return {"backend": self.backend.name, "pending": counts.get("pending", 0),
-                "delivered": counts.get("delivered", 0), "oldest_pending_at": _dt(oldest[0]),
+        return {"backend": self.backend.name if self.backend else None, "pending": counts.get("pending", 0),
+                "delivered": counts.get("delivered", 0), "dead": counts.get("dead", 0), "oldest_pending_at": _dt(oldest[0]),
                 "max_attempts": oldest[1] or 0, "last_error": error[0] if error else None}
 
     # --- writing ------------------------------------------------------------------------
-    def put(self, draft: TicketDraft) -> OutboxEntry:
+    def put(self, draft: TicketDraft, claim: bool = True) -> OutboxEntry:
         """Store the draft (once per idempotency key) and return its entry.
 
-        A new entry is born claimed by the caller (the worker leaves it alone), who then calls
-        ``deliver(reference, claimed=True)``; if the caller dies, the claim expires and the worker retries."""
+        With ``claim`` a new entry is born claimed by the caller (the worker leaves it alone), who then
+        calls ``deliver(reference, claimed=True)``; if the caller dies, the claim expires and the worker
+        retries. Without it the worker delivers it on its next round."""
         if not draft.reference:
             raise InvalidTicket("a draft needs its reference before it goes into the outbox")
         now = self.clock()
@@ -139,7 +144,8 @@ class Outbox:
             inserted = db.execute(
                 "INSERT OR IGNORE INTO outbox (reference, idempotency_key, requester_id, state, next_attempt_at,"
                 " claimed_until, created_at, draft) VALUES (?,?,?,?,?,?,?,?)",
-                (draft.reference, draft.idempotency_key, draft.requester.id, "pending", now, now + CLAIM_SECONDS,
+                (draft.reference, draft.idempotency_key, draft.requester.id, "pending", now,
+                 now + CLAIM_SECONDS if claim else None,
                  now, draft.model_dump_json()),
             ).rowcount == 1
         entry = self.by_key(draft.idempotency_key)
@@ -171,8 +177,15 @@ class Outbox:
             return entry
         entry = self.get(reference)
         assert entry is not None
+        if self.backend is None:
+            raise RuntimeError("this outbox handle only stores escalations; the service delivers them")
         try:
             ticket = self.backend.create(entry.draft)
+        except InvalidTicket as exc:
+            log.error("outbox %s: refused by %s for good, kept as dead letter: %s", reference, self.backend.name, exc)
+            with self._connect() as db:
+                db.execute("UPDATE outbox SET state = 'dead', attempts = attempts + 1, claimed_until = NULL,"
+                           " last_error = ? WHERE reference = ?", (f"InvalidTicket: {exc}"[:500], reference))
         except Exception as exc:  # noqa: BLE001 - never lose the draft, whatever the backend did
             attempts = entry.attempts + 1
             level = logging.WARNING if isinstance(exc, BackendUnavailable) else logging.ERROR

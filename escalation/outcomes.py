@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from escalation.tickets.model import utcnow
+from core.clock import utcnow
+from core.storage import connect
 
 
 class Outcome(BaseModel):
@@ -22,20 +22,20 @@ class OutcomeStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(self.path) as db:
+        with connect(self.path) as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS outcomes (conversation_id TEXT, article_id TEXT, language TEXT,"
                 " outcome TEXT, at TEXT, PRIMARY KEY (conversation_id, article_id))"
             )
 
     def record(self, outcome: Outcome) -> None:
-        with sqlite3.connect(self.path) as db:
+        with connect(self.path) as db:
             db.execute(
                 "INSERT OR REPLACE INTO outcomes VALUES (?,?,?,?,?)",
                 (outcome.conversation_id, outcome.article_id, outcome.language, outcome.outcome, utcnow().isoformat()),
             )
 
     def summary(self) -> dict[str, int]:
-        with sqlite3.connect(self.path) as db:
+        with connect(self.path) as db:
             rows = db.execute("SELECT outcome, COUNT(*) FROM outcomes GROUP BY outcome").fetchall()
         return {k: v for k, v in rows}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from helpdesk.settings import SlaSettings
+from core.settings import SlaSettings
 
 
 def rank(sla: SlaSettings, priority: str) -> int:

@@ -28,8 +28,8 @@ from pydantic import BaseModel, Field
 
 from escalation.errors import TicketNotFound
 from escalation.tickets.model import TicketDraft, utcnow
-from helpdesk.settings import ProblemSettings
-from escalation.sqlite import connect
+from core.settings import ProblemSettings
+from core.storage import connect
 
 log = logging.getLogger(__name__)
 

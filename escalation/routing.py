@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpdesk.settings import RoutingSettings
+from core.settings import RoutingSettings
 
 
 def queue_for(routing: RoutingSettings, category: str | None) -> str:

@@ -18,7 +18,7 @@ from escalation.outbox import Outbox, OutboxEntry
 from escalation.problems import Problem, ProblemStore
 from escalation.tickets.base import TicketBackend
 from escalation.tickets.model import Status, Ticket, TicketRequest, TicketSummary, utcnow
-from helpdesk.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

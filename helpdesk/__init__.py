@@ -1,1 +1,2 @@
-"""Cross-cutting parts of the helpdesk assistant: settings, language detection, CLI, launcher."""
+"""The top floor: the ``helpdesk`` command (CLI), the launcher of the three services, and the
+evaluation and benchmark tools. It may import every package below it; nothing imports it."""

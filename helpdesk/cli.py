@@ -11,21 +11,9 @@ import sys
 from pathlib import Path
 
 from escalation.errors import EscalationError
-from helpdesk.settings import load_settings
+from core.settings import load_settings
+from helpdesk.progress import progress_bar
 from kb_index.errors import KbError
-
-
-def _progress(label: str):
-    def report(done: int, total: int) -> None:
-        if total == 0:
-            print(f"{label}: nothing changed", file=sys.stderr)
-            return
-        width = 30
-        filled = int(width * done / total)
-        end = "\n" if done >= total else ""
-        print(f"\r{label}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
-
-    return report
 
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
@@ -42,7 +30,7 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
     for error in errors:
         print(f"skipped: {error}", file=sys.stderr)
     print(f"{len(articles)} article variants in {kb_dir}", file=sys.stderr)
-    report = build_index(articles, get_embedder(args.encoder or settings.kb.encoder), index_dir, _progress("embedding"),
+    report = build_index(articles, get_embedder(args.encoder or settings.kb.encoder), index_dir, progress_bar("embedding"),
                          hnsw_threshold=settings.kb.hnsw_threshold)
     print(f"index {report.path}: {report.total} variants ({report.embedded} embedded, {report.reused} reused), {report.index_type}")
     if errors:
@@ -96,7 +84,7 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
 
 
 def cmd_lang_detect(args: argparse.Namespace) -> int:
-    from helpdesk.language import LanguageDetector
+    from core.language import LanguageDetector
 
     settings = load_settings()
     detector = LanguageDetector.from_nlu_dir(settings.project_root / "nlu_data", settings.languages)
@@ -123,7 +111,7 @@ def cmd_lang_detect(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from escalation.api.app import create_app
+    from helpdesk_service.app import create_app
 
     settings = load_settings()
     uvicorn.run(create_app(settings), host=settings.service.host, port=settings.service.port, log_level="info")

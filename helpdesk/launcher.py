@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from helpdesk.settings import Settings
+from core.settings import Settings
 
 MODEL_NAME = "helpdesk"
 START_TIMEOUT = {"helpdesk": 120, "actions": 60, "rasa": 240}
@@ -86,14 +86,14 @@ def train_if_needed(settings: Settings, force: bool = False) -> bool:
 
 
 def build_kb(settings: Settings) -> None:
-    from helpdesk.cli import _progress
+    from helpdesk.progress import progress_bar
     from kb_index.articles import load_articles
     from kb_index.embedders import get_embedder
     from kb_index.index import build_index
 
     articles = load_articles(settings.path(settings.kb.articles_dir))
     report = build_index(articles, get_embedder(settings.kb.encoder), settings.path(settings.kb.index_dir),
-                         _progress("KB index"), hnsw_threshold=settings.kb.hnsw_threshold)
+                         progress_bar("KB index"), hnsw_threshold=settings.kb.hnsw_threshold)
     print(f"KB index: {report.total} article variants ({report.embedded} embedded, {report.reused} unchanged)", flush=True)
 
 

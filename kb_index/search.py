@@ -9,7 +9,7 @@ Score of a variant (the article takes its best variant)::
     score = dense_weight * cosine + lexical_weight * bm25 / (bm25 + saturation) + code_boost * [shared error code]
 
 The weights and the ``kb.min_score`` threshold are calibrated on ``eval/kb/queries.jsonl`` with
-``python -m kb_index.evaluation --calibrate`` (see docs/kb.md). Small KBs are scored exhaustively
+``python -m helpdesk.evaluation.kb --calibrate`` (see docs/kb.md). Small KBs are scored exhaustively
 (exact); above ``kb.hnsw_threshold`` the candidates are the HNSW neighbours plus the best lexical
 matches, then scored exactly.
 """

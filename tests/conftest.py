@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from helpdesk.launcher import train_if_needed
-from helpdesk.settings import PROJECT_ROOT, load_settings
+from core.settings import PROJECT_ROOT, load_settings
 
 
 class FakeEmbedder:

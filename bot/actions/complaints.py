@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import runtime
 from bot.actions.errors import ActionError
-from helpdesk.privacy import mask
+from core.privacy import mask
 
 log = logging.getLogger(__name__)
 MIN_COMPLAINT_WORDS = 6     # a shorter first message ("this is ridiculous!") gets "tell me what happened"

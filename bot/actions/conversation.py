@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from bot.constants import EMPTY_MESSAGE_PLACEHOLDER
-from helpdesk.privacy import mask
+from core.privacy import mask
 
 MAX_LINE = 5000
 

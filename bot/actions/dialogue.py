@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import runtime
 from bot.actions.replies import reply_to_input_issue
 from bot.actions.texts import render
-from helpdesk.privacy import mask
+from core.privacy import mask
 
 log = logging.getLogger(__name__)
 

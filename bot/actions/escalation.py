@@ -18,14 +18,17 @@ from bot.actions.conversation import latest_text, requester, session_start, tran
 from bot.actions.errors import ActionError, HelpdeskUnavailable, NotFound
 from bot.actions.triage import fact_values
 from bot.actions.triage_data import triage_data
-from helpdesk.language.time_expressions import normalise as normalise_time
-from helpdesk.privacy import mask
+from escalation import intake
+from escalation.tickets.model import Requester, SuggestedArticle, TicketRequest
+from core.language.time_expressions import normalise as normalise_time
+from core.privacy import mask
 
 log = logging.getLogger(__name__)
 
 
-def ticket_draft(tracker: Tracker, reason: str, **extra: Any) -> dict:
-    """Everything the human who picks the ticket up needs: facts, paraphrase, skill, consent, transcript."""
+def ticket_draft(tracker: Tracker, reason: str) -> TicketRequest:
+    """Everything the human who picks the ticket up needs, as the service's request model: facts,
+    paraphrase, skill, consent, transcript."""
     settings = runtime.settings()
     problem = tracker.get_slot("symptom") or tracker.get_slot("problem_text") or latest_text(tracker)
     problem = mask(problem, settings.privacy.mask_personal_data)
@@ -45,27 +48,25 @@ def ticket_draft(tracker: Tracker, reason: str, **extra: Any) -> dict:
     data = triage_data()
     paraphrase = tracker.get_slot("paraphrase")
     consent = tracker.get_slot("remote_consent")
-    return {
-        "idempotency_key": hashlib.sha256(key_source.encode("utf-8")).hexdigest()[:40],
-        "requester": requester(tracker),
-        "language": language,
-        "subject": (problem or "Chat escalation")[:120],
-        "description": paraphrase or problem,
-        "paraphrase": paraphrase,
-        "category": tracker.get_slot("category"),
-        "facts": facts,
-        "skill_level": tracker.get_slot("skill_level"),
-        "remote_control_consent": None if consent is None else consent == GRANTED,
-        "remote_control_consent_at": tracker.get_slot("remote_consent_at"),
-        "urgency": data.urgency_for(facts),
-        "impact": data.impact_for(facts.get("scope")),
-        "transcript": transcript(tracker, settings.privacy.mask_personal_data),
-        "suggested_articles": [
-            {"article_id": a, "outcome": "solved" if solved else "not_solved"} for a in suggested
-        ],
-        "reason": reason,
-        **extra,
-    }
+    return TicketRequest(
+        idempotency_key=hashlib.sha256(key_source.encode("utf-8")).hexdigest()[:40],
+        requester=Requester(**requester(tracker)),
+        language=language,
+        subject=(problem or "Chat escalation")[:120],
+        description=paraphrase or problem or "",
+        paraphrase=paraphrase,
+        category=tracker.get_slot("category"),
+        facts=facts,
+        skill_level=tracker.get_slot("skill_level"),
+        remote_control_consent=None if consent is None else consent == GRANTED,
+        remote_control_consent_at=tracker.get_slot("remote_consent_at"),
+        urgency=data.urgency_for(facts, tracker.get_slot("category")),
+        impact=data.impact_for(facts.get("scope"), tracker.get_slot("category")),
+        transcript=transcript(tracker, settings.privacy.mask_personal_data),
+        suggested_articles=[SuggestedArticle(article_id=a, outcome="solved" if solved else "not_solved")
+                            for a in suggested],
+        reason=reason,
+    )
 
 
 def local_time(iso: str | None) -> str:
@@ -90,17 +91,19 @@ async def earlier_related(tracker: Tracker, category: str | None) -> dict | None
     return next((t for t in recent if t.get("category") == category and t.get("id")), None)
 
 
-async def create_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, draft: dict) -> List[Dict]:
-    """Create the ticket and tell the user its number and expected response (or the kept reference)."""
-    earlier = await earlier_related(tracker, draft.get("category"))
+async def create_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, draft: TicketRequest) -> List[Dict]:
+    """Create the ticket and tell the user its number and expected response; when the service cannot
+    be reached, the escalation goes into the outbox and the user gets its reference (``R-...``)."""
+    earlier = await earlier_related(tracker, draft.category)
     if earlier:
-        draft["related_to"] = [str(earlier["id"])]
+        draft = draft.model_copy(update={"related_to": [str(earlier["id"])]})
     try:
-        ticket = await runtime.helpdesk().create_ticket(draft)
+        ticket = await runtime.helpdesk().create_ticket(draft.model_dump(mode="json"))
     except HelpdeskUnavailable as exc:
-        log.warning("ticket creation deferred: %s", exc)
-        dispatcher.utter_message(response="utter_ticket_deferred", reference=draft["idempotency_key"][:8])
-        return [SlotSet("pending_question", None)]
+        log.warning("helpdesk service unreachable, escalation kept in the outbox: %s", exc)
+        entry = runtime.outbox().put(intake.prepare(draft, runtime.settings()), claim=False)
+        dispatcher.utter_message(response="utter_ticket_deferred", reference=entry.reference)
+        return [SlotSet("ticket_id", entry.reference), SlotSet("pending_question", None)]
     number = ticket.get("id") or ticket.get("reference")
     if earlier:
         dispatcher.utter_message(response="utter_previous_ticket", previous_id=earlier["id"],
@@ -155,7 +158,7 @@ class ActionSecurityIncident(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         category = tracker.get_slot("category") or "security"
         dispatcher.utter_message(response=f"utter_security_advice_{category}")
-        draft = ticket_draft(tracker, "security", urgency="high", impact="high")
+        draft = ticket_draft(tracker, "security")   # urgency and impact: category_levels in bot/triage.yml
         return await create_ticket(dispatcher, tracker, draft)
 
 

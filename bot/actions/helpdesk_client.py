@@ -1,17 +1,13 @@
 """HTTP client of the helpdesk service; transport errors become :mod:`bot.actions.errors`.
 
-Ticket drafts that cannot be delivered are spooled to disk and delivered on the next call, so an
-escalation is never lost when the helpdesk service is briefly down.
+An escalation the service cannot take (unreachable) is put in the service's outbox by the caller
+(:func:`bot.actions.escalation.create_ticket`); this client keeps nothing itself.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import uuid
 from urllib.parse import quote
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,13 +18,12 @@ log = logging.getLogger(__name__)
 
 
 class HelpdeskClient:
-    def __init__(self, base_url: str, token: str, spool_dir: Path, timeout: float = 10.0,
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {token}"}
         self._timeout = timeout
         self._transport = transport
-        self.spool_dir = Path(spool_dir)
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
@@ -55,13 +50,8 @@ class HelpdeskClient:
         return await self._request("GET", path, params={"lang": lang} if lang else None)
 
     async def create_ticket(self, draft: dict) -> dict:
-        """Create the ticket; on an outage spool the draft and re-raise HelpdeskUnavailable."""
-        await self.flush_spool()
-        try:
-            return await self._request("POST", "/api/tickets", json=draft)
-        except HelpdeskUnavailable:
-            self._spool(draft)
-            raise
+        """Create the ticket (idempotent on the draft's key); HelpdeskUnavailable when unreachable."""
+        return await self._request("POST", "/api/tickets", json=draft)
 
     async def get_ticket(self, ticket_id: str, requester_id: str) -> dict:
         """One ticket of this requester (404 / NotFound for someone else's)."""
@@ -94,30 +84,3 @@ class HelpdeskClient:
         ``message``: text (already masked), language, sender_id, top_intents [{intent, confidence}],
         issue, at (ISO time). The caller must not let a failure here break the conversation."""
         return await self._request("POST", "/api/review/unclear", json=message)
-
-    # --- the spool ----------------------------------------------------------------------
-    def _spool(self, draft: dict) -> None:
-        self.spool_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.spool_dir / f".{uuid.uuid4().hex}.tmp"
-        tmp.write_text(json.dumps(draft), encoding="utf-8")
-        os.replace(tmp, self.spool_dir / f"{uuid.uuid4().hex}.json")
-        log.warning("helpdesk service unavailable; escalation spooled")
-
-    async def flush_spool(self) -> int:
-        """Deliver spooled drafts (idempotent on the server side); returns how many were delivered."""
-        delivered = 0
-        if not self.spool_dir.is_dir():
-            return 0
-        for path in sorted(self.spool_dir.glob("*.json")):
-            draft = json.loads(path.read_text(encoding="utf-8"))
-            try:
-                await self._request("POST", "/api/tickets", json=draft)
-            except HelpdeskUnavailable:
-                break
-            except HelpdeskRejected as exc:
-                log.error("spooled escalation refused, kept aside: %s", exc)
-                path.rename(path.with_suffix(".rejected"))
-                continue
-            path.unlink(missing_ok=True)
-            delivered += 1
-        return delivered

@@ -17,8 +17,8 @@ from rasa_sdk.types import DomainDict
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
 from bot.actions.triage_data import triage_data
-from helpdesk.language import decide_conversation_language
-from helpdesk.privacy import contains_secret
+from core.language import decide_conversation_language
+from core.privacy import contains_secret
 
 MAX_MESSAGE_CHARS = 4000
 

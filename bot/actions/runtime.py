@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.actions.helpdesk_client import HelpdeskClient
-from helpdesk.language import LanguageDetector
-from helpdesk.settings import Settings, load_settings
+from escalation.outbox import Outbox
+from core.language import LanguageDetector
+from core.settings import Settings, load_settings
 
 
 @lru_cache(maxsize=1)
@@ -23,4 +24,11 @@ def detector() -> LanguageDetector:
 @lru_cache(maxsize=1)
 def helpdesk() -> HelpdeskClient:
     s = settings()
-    return HelpdeskClient(s.helpdesk_url, s.api_token(), spool_dir=s.data_path / "outbox")
+    return HelpdeskClient(s.helpdesk_url, s.api_token())
+
+
+@lru_cache(maxsize=1)
+def outbox() -> Outbox:
+    """The service's outbox, for escalations made while the service cannot be reached (store only:
+    the service's worker delivers them)."""
+    return Outbox(settings().outbox_path, backend=None)

@@ -20,8 +20,8 @@ from bot.actions.replies import reply_to_input_issue
 from bot.actions.self_service import suggest_articles
 from bot.actions.texts import has_response, render
 from bot.actions.triage_data import contains_phrase, triage_data
-from helpdesk.language.time_expressions import normalise as normalise_time
-from helpdesk.privacy import mask
+from core.language.time_expressions import normalise as normalise_time
+from core.privacy import mask
 
 MAX_FACT_CHARS = 500
 MAX_SYMPTOM_CHARS = 1000

@@ -28,6 +28,7 @@ class TriageData:
     it_savvy_terms: tuple[str, ...]
     it_savvy_min_terms: int
     correction_markers: tuple[str, ...] = ()
+    category_levels: dict[str, dict[str, str]] | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TriageData":
@@ -46,6 +47,7 @@ class TriageData:
             it_savvy_terms=tuple(t.lower() for t in data.get("it_savvy_terms") or ()),
             it_savvy_min_terms=int(data.get("it_savvy_min_terms", 2)),
             correction_markers=tuple(m.lower() for m in data.get("correction_markers") or ()),
+            category_levels={cat: dict(levels) for cat, levels in (data.get("category_levels") or {}).items()},
         )
 
     @property
@@ -56,16 +58,24 @@ class TriageData:
         """The facts asked for this category, in order."""
         return self.facts.get(category or "", self.default_facts)
 
-    def urgency_for(self, slots: dict[str, Any]) -> str | None:
-        """Urgency (high/medium/low) from the answers, e.g. work_blocked yes -> high; None when unknown."""
+    def urgency_for(self, slots: dict[str, Any], category: str | None = None) -> str | None:
+        """Urgency (high/medium/low) from the answers, e.g. work_blocked yes -> high; None when unknown.
+        A category with its own levels (``category_levels``: security incidents) has that urgency."""
+        implied = (self.category_levels or {}).get(category or "", {}).get("urgency")
+        if implied:
+            return implied
         for fact, levels in self.urgency.items():
             value = slots.get(fact)
             if value is not None:
                 return levels.get(str(value).lower())
         return None
 
-    def impact_for(self, scope: str | None) -> str | None:
-        """Impact from who is affected: a button value, else the first level whose words occur."""
+    def impact_for(self, scope: str | None, category: str | None = None) -> str | None:
+        """Impact from who is affected: a button value, else the first level whose words occur.
+        A category with its own levels (``category_levels``) has that impact."""
+        implied = (self.category_levels or {}).get(category or "", {}).get("impact")
+        if implied:
+            return implied
         if not scope:
             return None
         if scope in self.impact_values:

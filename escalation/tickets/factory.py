@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from escalation.errors import EscalationError
 from escalation.tickets.base import TicketBackend
-from helpdesk.settings import Settings
+from core.settings import Settings
 
 
 def build_backend(settings: Settings) -> TicketBackend:

@@ -7,19 +7,17 @@ the service computes (priority, SLA due times, queue, problem link) and is what 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from core.clock import utcnow  # noqa: F401 - re-exported: the time stamps of tickets
+from core.settings import Level
+
 Status = Literal["new", "open", "pending", "resolved", "closed"]
-Level = Literal["high", "medium", "low"]
 OPEN_STATUSES = ("new", "open", "pending")
 MAX_TEXT = 20_000
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class TranscriptLine(BaseModel):

@@ -22,7 +22,7 @@ from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
 from escalation.tickets.base import ACTIVE
 from escalation.tickets.model import Status, Ticket, TicketDraft, TranscriptLine
 from escalation.tickets.render import render_text
-from helpdesk.settings import RtSettings
+from core.settings import RtSettings
 
 log = logging.getLogger(__name__)
 

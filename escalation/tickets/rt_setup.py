@@ -10,7 +10,7 @@ from typing import Callable
 
 from escalation.errors import TicketNotFound
 from escalation.tickets.rt import CUSTOM_FIELDS, RtTicketBackend
-from helpdesk.settings import Settings
+from core.settings import Settings
 
 
 def select_values(settings: Settings) -> dict[str, list[str]]:

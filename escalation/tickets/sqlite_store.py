@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from core.storage import connect
 from escalation.errors import BackendUnavailable, TicketNotFound
 from escalation.tickets.base import ACTIVE
 from escalation.tickets.model import OPEN_STATUSES, Status, Ticket, TicketDraft, TranscriptLine, utcnow
@@ -39,18 +40,12 @@ class SqliteTicketStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        """core.storage's connection; SQLite errors become BackendUnavailable (the outbox retries)."""
         try:
-            db = sqlite3.connect(self.path, timeout=10)
-        except sqlite3.Error as exc:
-            raise BackendUnavailable(f"ticket store {self.path}: {exc}") from exc
-        db.row_factory = sqlite3.Row
-        try:
-            with db:
+            with connect(self.path, timeout=10) as db:
                 yield db
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, OSError) as exc:
             raise BackendUnavailable(f"ticket store {self.path}: {exc}") from exc
-        finally:
-            db.close()
 
     @staticmethod
     def _row_to_ticket(row: sqlite3.Row) -> Ticket:

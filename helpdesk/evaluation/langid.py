@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from helpdesk.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 SIB_FOLDERS = {"nl": "nld_Latn", "fr": "fra_Latn", "en": "eng_Latn"}
 PREFIXES: tuple[int | None, ...] = (None, 6, 3, 2)   # None: the whole sentence
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", type=int, default=0, help="print up to N misclassified texts per set")
     args = parser.parse_args(argv)
 
-    from helpdesk.language import LanguageDetector
+    from core.language import LanguageDetector
 
     languages = list(SIB_FOLDERS)
     started = time.perf_counter()

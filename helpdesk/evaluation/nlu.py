@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from helpdesk.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 LANGUAGES = ("nl", "fr", "en")
 SEED = 42

@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from helpdesk.evaluation.nlu import LANGUAGES, load_test_set, rasa
-from helpdesk.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 def free_port() -> int:

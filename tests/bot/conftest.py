@@ -1,9 +1,9 @@
 """Fixtures of the action tests: the domain as Rasa sends it to the action server (read from
-bot/domain), and a fake helpdesk service behind the real HTTP client (httpx.MockTransport)."""
+bot/domain), and the real helpdesk service app, in-process (httpx's ASGI transport), behind the
+real HTTP client, on a small real KB index built for the test."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import httpx
@@ -12,6 +12,11 @@ import yaml
 
 from bot.actions import runtime
 from bot.actions.helpdesk_client import HelpdeskClient
+from core.settings import load_settings
+from helpdesk_service.app import create_app
+from kb_index.articles import load_articles
+from kb_index.index import build_index
+from tests.conftest import write_article
 
 DOMAIN_DIR = Path(__file__).resolve().parents[2] / "bot" / "domain"
 
@@ -30,51 +35,90 @@ def domain() -> dict:
     return load_domain()
 
 
-HIT = {"article_id": "vpn-cannot-connect", "lang": "nl", "score": 0.8, "title": "VPN maakt geen verbinding",
-       "summary": "Wat je zelf kunt doen.", "category": "vpn", "steps": ["Herstart", "Controleer"],
-       "fallback_language": False, "available_languages": ["en", "fr", "nl"], "url": "http://x/kb/vpn?lang=nl"}
+# the article the test KB holds unless a test sets ``helpdesk.hits`` to other articles
+HIT = {"article_id": "vpn-cannot-connect", "lang": "nl", "title": "VPN werkt niet",
+       "summary": "Wat je zelf kunt doen.", "category": "vpn", "steps": ["Herstart", "Controleer"]}
 
 
-class FakeHelpdesk:
-    def __init__(self, hits=None, down=False):
-        self.hits = [HIT] if hits is None else hits
-        self.down = down
+class Recorder(httpx.AsyncBaseTransport):
+    """Records every request to the service and can play an unreachable service (``down``)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
         self.requests: list[httpx.Request] = []
-        self.tickets: dict[str, dict] = {}
+        self.down = False
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
         self.requests.append(request)
         if self.down:
-            raise httpx.ConnectError("down")
-        if request.url.path == "/api/kb/search":
-            return httpx.Response(200, json={"hits": self.hits})
-        if request.url.path == "/api/tickets" and request.method == "POST":
-            draft = json.loads(request.content)
-            ticket = {**draft, "id": str(len(self.tickets) + 1), "status": "new"}
-            self.tickets.setdefault(draft["idempotency_key"], ticket)
-            return httpx.Response(201, json=self.tickets[draft["idempotency_key"]])
-        if request.url.path == "/api/tickets/recent":
-            mine = [t for t in self.tickets.values() if t["requester"]["id"] == request.url.params["requester_id"]]
-            return httpx.Response(200, json=list(reversed(mine)))
-        if request.url.path.startswith("/api/tickets/"):
-            parts = request.url.path.split("/")
-            for t in self.tickets.values():
-                if t["id"] == parts[3] and t["requester"]["id"] == request.url.params.get("requester_id"):
-                    if request.method == "PATCH":
-                        t["status"] = json.loads(request.content)["status"]
-                    if parts[-1] == "comments":
-                        t.setdefault("comments", []).append(json.loads(request.content)["text"])
-                    return httpx.Response(200, json=t)
-            return httpx.Response(404, json={"detail": "not found"})
-        if request.url.path in ("/api/outcomes", "/api/complaints", "/api/review/unclear"):
-            return httpx.Response(204)
-        return httpx.Response(404, json={"detail": "no route"})
+            raise httpx.ConnectError("connection refused")
+        return await self.inner.handle_async_request(request)
+
+
+class ServiceHarness:
+    """The helpdesk service for one test: its requests, its tickets, and its KB."""
+
+    def __init__(self, tmp_path: Path, embedder) -> None:
+        self.kb_dir = tmp_path / "kb"
+        self.settings = load_settings(
+            data_dir=tmp_path / "data",
+            kb={"articles_dir": self.kb_dir, "index_dir": tmp_path / "kb_index", "encoder": "fake-bow",
+                "min_score": 0.05},
+            tickets={"backend": "sqlite", "sqlite_path": tmp_path / "data" / "tickets.db"},
+            problems={"min_similar": 100000})
+        self.embedder = embedder
+        self.hits = [HIT]
+        self.app = create_app(self.settings)
+        self.transport = Recorder(httpx.ASGITransport(app=self.app))
+        self.client = HelpdeskClient("http://helpdesk", self.settings.api_token(), transport=self.transport)
+
+    @property
+    def hits(self) -> list[dict]:
+        return self._hits
+
+    @hits.setter
+    def hits(self, articles: list[dict]) -> None:
+        """Rebuild the KB with these articles (each written in its ``lang``)."""
+        self._hits = articles
+        self.kb_dir.mkdir(parents=True, exist_ok=True)
+        for old in self.kb_dir.glob("*.md"):
+            old.unlink()
+        for a in articles:
+            write_article(self.kb_dir, a["article_id"], a["lang"], a["title"], steps=a["steps"],
+                          category=a["category"])
+        build_index(load_articles(self.kb_dir), self.embedder, self.settings.path(self.settings.kb.index_dir))
+
+    @property
+    def requests(self) -> list[httpx.Request]:
+        return self.transport.requests
+
+    @property
+    def down(self) -> bool:
+        return self.transport.down
+
+    @down.setter
+    def down(self, value: bool) -> None:
+        self.transport.down = value
+
+    @property
+    def container(self):
+        return self.app.state.container
+
+    @property
+    def tickets(self) -> dict[str, dict]:
+        """The tickets in the service's ticket store, by idempotency key, oldest first."""
+        stored = sorted(self.container.tickets.list(limit=500), key=lambda t: int(t.id))
+        return {t.idempotency_key: t.model_dump(mode="json") for t in stored}
 
 
 @pytest.fixture
-def helpdesk(monkeypatch, tmp_path):
-    fake = FakeHelpdesk()
-    client = HelpdeskClient("http://helpdesk", "t" * 20, tmp_path / "outbox", transport=httpx.MockTransport(fake.handler))
-    monkeypatch.setattr(runtime, "helpdesk", lambda: client)
-    fake.client = client
-    return fake
+def helpdesk(monkeypatch, tmp_path, fake_embedder):
+    for where in ("kb_index.live.get_embedder", "helpdesk_service.container.get_embedder"):
+        monkeypatch.setattr(where, lambda name: fake_embedder)
+    harness = ServiceHarness(tmp_path, fake_embedder)
+    monkeypatch.setattr(runtime, "helpdesk", lambda: harness.client)
+    monkeypatch.setattr(runtime, "settings", lambda: harness.settings)
+    runtime.outbox.cache_clear()
+    yield harness
+    runtime.outbox.cache_clear()

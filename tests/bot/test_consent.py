@@ -39,7 +39,7 @@ def test_the_ticket_carries_the_consent_the_facts_the_paraphrase_and_priority_in
     assert messages[-1]["response"] == "utter_ticket_created"
     ticket = next(iter(helpdesk.tickets.values()))
     assert ticket["remote_control_consent"] is False
-    assert ticket["remote_control_consent_at"] == "2026-11-29T10:00:00+00:00"
+    assert datetime.fromisoformat(ticket["remote_control_consent_at"]) == datetime.fromisoformat("2026-11-29T10:00:00+00:00")
     assert ticket["paraphrase"] == "my pc is slow; on your laptop" and ticket["skill_level"] == "it_savvy"
     assert ticket["facts"]["device"] == "laptop" and ticket["facts"]["tried"] == "none"
     assert ticket["urgency"] == "high" and ticket["impact"] == "low"

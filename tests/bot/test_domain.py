@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from helpdesk.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 LANGS = ["nl", "fr", "en"]
 DOMAIN = PROJECT_ROOT / "bot" / "domain"

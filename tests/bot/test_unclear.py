@@ -15,7 +15,7 @@ from bot.actions import runtime
 from bot.actions.dialogue import ActionHandleUnclear
 from bot.actions.texts import render
 from bot.actions.helpdesk_client import HelpdeskClient
-from helpdesk.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 DOMAIN = {"responses": yaml.safe_load((PROJECT_ROOT / "bot" / "domain" / "fallback.yml").read_text())["responses"]}
 RANKING = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "vpn_problem", "confidence": 0.31},
@@ -24,7 +24,9 @@ RANKING = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "vpn_problem", 
            {"name": "disk_full", "confidence": 0.01}]
 
 
-class FakeReview:
+class FailingReview:
+    """A review service that is down or answers with an error (failure modes only)."""
+
     def __init__(self, status=201, down=False):
         self.status, self.down = status, down
         self.posted: list[dict] = []
@@ -38,12 +40,21 @@ class FakeReview:
         return httpx.Response(self.status, json={"id": 1} if self.status < 400 else {"detail": "boom"})
 
 
+class ReviewQueue:
+    """What the real service (tests/bot/conftest.py) was sent for its review queue."""
+
+    def __init__(self, harness) -> None:
+        self.harness = harness
+
+    @property
+    def posted(self) -> list[dict]:
+        return [json.loads(r.content) for r in self.harness.requests
+                if r.url.path == "/api/review/unclear" and r.method == "POST"]
+
+
 @pytest.fixture
-def review(monkeypatch, tmp_path):
-    fake = FakeReview()
-    client = HelpdeskClient("http://helpdesk", "t" * 20, tmp_path / "outbox", transport=httpx.MockTransport(fake.handler))
-    monkeypatch.setattr(runtime, "helpdesk", lambda: client)
-    return fake
+def review(helpdesk):
+    return ReviewQueue(helpdesk)
 
 
 def tracker(text="euh het ding doet raar", language="nl", ranking=RANKING, issue=None, sender="u7"):
@@ -123,9 +134,9 @@ def test_other_language_messages_are_recorded_too_but_not_empty_ones(review):
     assert [p["issue"] for p in review.posted] == ["unsupported_language"]
 
 
-@pytest.mark.parametrize("fake", [FakeReview(down=True), FakeReview(status=500), FakeReview(status=422)])
+@pytest.mark.parametrize("fake", [FailingReview(down=True), FailingReview(status=500), FailingReview(status=422)])
 def test_a_failing_review_service_never_breaks_the_conversation(monkeypatch, tmp_path, caplog, fake):
-    client = HelpdeskClient("http://helpdesk", "t" * 20, tmp_path, transport=httpx.MockTransport(fake.handler))
+    client = HelpdeskClient("http://helpdesk", "t" * 20, transport=httpx.MockTransport(fake.handler))
     monkeypatch.setattr(runtime, "helpdesk", lambda: client)
     messages = run(tracker(language="en"))
     assert messages[0]["response"] == "utter_clarify"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from helpdesk.launcher import Services, build_kb
-from helpdesk.settings import load_settings
+from core.settings import load_settings
 
 
 @pytest.fixture(scope="session")

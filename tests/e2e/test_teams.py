@@ -29,7 +29,7 @@ import pytest
 
 from escalation.tickets.sqlite_store import SqliteTicketStore
 from helpdesk.launcher import Services, rasa_credentials
-from helpdesk.settings import load_settings
+from core.settings import load_settings
 
 pytestmark = pytest.mark.e2e
 jwt = pytest.importorskip("jwt")

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from escalation.tickets.sqlite_store import SqliteTicketStore
-from helpdesk.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -8,7 +8,7 @@ import pytest
 
 from escalation.tickets.rt import RtTicketBackend
 from escalation.tickets.rt_setup import setup
-from helpdesk.settings import load_settings
+from core.settings import load_settings
 from tests.escalation.rt_server import RtServer, _pick_port, install_rt
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpdesk.settings import PROJECT_ROOT, RtSettings
+from core.settings import PROJECT_ROOT, RtSettings
 
 RT_SERVER = Path("/usr/share/request-tracker5/libexec/rt-server")
 INSTALL = PROJECT_ROOT / "scripts" / "install-rt"

@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from escalation.priority import due_times, priority, sla_table
-from helpdesk.settings import SlaSettings, load_settings
+from core.settings import SlaSettings, load_settings
 
 SLA = load_settings().sla  # the shipped settings.yml
 

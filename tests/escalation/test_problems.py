@@ -5,7 +5,7 @@ import pytest
 from escalation.intake import prepare
 from escalation.problems import ProblemIn, ProblemNotFound, ProblemStore, ProblemUpdate
 from escalation.tickets.model import TicketRequest, utcnow
-from helpdesk.settings import ProblemSettings
+from core.settings import ProblemSettings
 
 
 @pytest.fixture

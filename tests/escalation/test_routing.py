@@ -2,7 +2,7 @@ import pytest
 from pydantic import ValidationError
 
 from escalation.routing import queue_for, queues
-from helpdesk.settings import RoutingSettings, load_settings
+from core.settings import RoutingSettings, load_settings
 
 ROUTING = load_settings().routing
 

@@ -10,7 +10,7 @@ from escalation.intake import prepare
 from escalation.tickets.model import TicketRequest
 from escalation.tickets.rt import RtTicketBackend
 from escalation.tickets.rt_setup import setup
-from helpdesk.settings import RtSettings, load_settings
+from core.settings import RtSettings, load_settings
 
 SETTINGS = load_settings()
 

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from escalation.api.app import create_app
+from helpdesk_service.app import create_app
 from escalation.tickets.rt import RtTicketBackend
 
 
@@ -18,7 +18,7 @@ def rt_app(settings, rt_server, fake_embedder, monkeypatch):
     settings.tickets.retry_initial_seconds = 0.5
     settings.tickets.retry_max_seconds = 2
     settings.tickets.worker_poll_seconds = 0.2
-    monkeypatch.setattr("escalation.api.wiring.get_embedder", lambda name: fake_embedder)
+    monkeypatch.setattr("helpdesk_service.container.get_embedder", lambda name: fake_embedder)
     monkeypatch.setattr("kb_index.live.get_embedder", lambda name: fake_embedder)
     app = create_app(settings)
     with TestClient(app) as client:

@@ -93,7 +93,7 @@ def test_hnsw_dense_neighbours_match_brute_force(tmp_path, fake_embedder):
 
 
 def test_hnsw_threshold_is_a_setting(monkeypatch):
-    from helpdesk.settings import load_settings
+    from core.settings import load_settings
 
     assert load_settings().kb.hnsw_threshold == 20_000
     monkeypatch.setenv("HELPDESK_KB__HNSW_THRESHOLD", "500")

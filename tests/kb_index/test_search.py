@@ -100,7 +100,7 @@ def test_category_lifts_only_that_category(small_kb):
 @pytest.fixture(scope="module")
 def real_kb(tmp_path_factory):
     """The shipped KB indexed once with the default encoder (USE multilingual, about 5 s)."""
-    from helpdesk.settings import PROJECT_ROOT
+    from core.settings import PROJECT_ROOT
 
     embedder = get_embedder("use-multilingual-v3")
     index_dir = tmp_path_factory.mktemp("real-index")

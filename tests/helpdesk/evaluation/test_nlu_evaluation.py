@@ -3,7 +3,7 @@ from collections import Counter
 
 from helpdesk.evaluation.nlu import (Example, entity_counts, intent_metrics, load_examples, prf, report,
                                      split, write_nlu)
-from helpdesk.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 def test_split_is_stratified_and_reproducible():

@@ -1,0 +1,266 @@
+"""Application settings: ``settings.yml`` overlaid with ``HELPDESK_*`` environment variables.
+
+Rasa's own configuration is ``config.yml``; everything the project itself needs is here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any, Literal, Tuple, Type
+
+import yaml
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "settings.yml"
+INSECURE_TOKENS = {"", "changeme", "change-me", "secret", "token", "password"}
+
+
+class ServiceSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_token: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("api_token")
+    @classmethod
+    def _refuse_default_token(cls, value: str | None) -> str | None:
+        if value is not None and (value.lower() in INSECURE_TOKENS or len(value) < 16):
+            raise ValueError("service.api_token must be a random string of at least 16 characters")
+        return value
+
+
+class RasaSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 5005
+    actions_port: int = 5055
+    model_dir: Path = Path("models")
+
+
+class KbSettings(BaseModel):
+    articles_dir: Path = Path("kb/articles")
+    index_dir: Path = Path("data/kb_index")
+    encoder: str = "use-multilingual-v3"
+    top_k: int = Field(default=3, ge=1, le=20)
+    min_score: float = 0.43
+    hnsw_threshold: int = Field(default=20_000, ge=1)  # exact IndexFlatIP up to this many article variants, HNSW above
+
+
+class TicketSettings(BaseModel):
+    """Where tickets go (``sqlite`` embedded, or ``rt``) and how the outbox retries deliveries."""
+
+    backend: Literal["sqlite", "rt"] = "sqlite"
+    sqlite_path: Path = Path("data/tickets.db")
+    outbox_path: Path | None = None  # default: <data_dir>/outbox.db
+    retry_initial_seconds: float = Field(default=5.0, gt=0)
+    retry_max_seconds: float = Field(default=300.0, gt=0)
+    worker_poll_seconds: float = Field(default=2.0, gt=0)
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)?\s*$")
+_UNIT_MINUTES = {None: 1, "m": 1, "min": 1, "h": 60, "d": 1440}
+
+
+def _minutes(value: Any) -> float:
+    """``90``, ``"90m"``, ``"4h"`` or ``"3d"`` -> minutes."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration (use minutes, or 30m, 4h, 3d)")
+    return float(match.group(1)) * _UNIT_MINUTES[match.group(2)]
+
+
+Level = Literal["high", "medium", "low"]
+
+
+class SlaTarget(BaseModel):
+    """Targets of one priority, wall-clock minutes (``4h`` and ``3d`` are accepted in the file)."""
+
+    response: float
+    resolution: float
+
+    @field_validator("response", "resolution", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return _minutes(value)
+
+
+def _default_matrix() -> dict[str, dict[str, str]]:
+    return {"high": {"high": "P1", "medium": "P2", "low": "P3"},
+            "medium": {"high": "P2", "medium": "P3", "low": "P3"},
+            "low": {"high": "P3", "medium": "P4", "low": "P4"}}
+
+
+class SlaSettings(BaseModel):
+    """Priority = matrix[urgency][impact] (ITIL style); targets per priority; security rule."""
+
+    matrix: dict[Level, dict[Level, str]] = Field(default_factory=_default_matrix)
+    default_urgency: Level = "medium"
+    default_impact: Level = "low"
+    targets: dict[str, SlaTarget] = Field(default_factory=lambda: {
+        "P1": SlaTarget(response=15, resolution=240), "P2": SlaTarget(response=60, resolution=480),
+        "P3": SlaTarget(response=240, resolution=4320), "P4": SlaTarget(response=480, resolution=7200)})
+    high_priority_categories: list[str] = Field(default_factory=lambda: ["security", "lost_device"])
+    high_priority: str = "P2"
+
+    @model_validator(mode="after")
+    def _complete(self) -> "SlaSettings":
+        for urgency in ("high", "medium", "low"):
+            row = self.matrix.get(urgency) or {}
+            for impact in ("high", "medium", "low"):
+                if impact not in row:
+                    raise ValueError(f"sla.matrix.{urgency}.{impact} is missing")
+                if row[impact] not in self.targets:
+                    raise ValueError(f"sla.matrix.{urgency}.{impact}: {row[impact]!r} has no entry in sla.targets")
+        if self.high_priority not in self.targets:
+            raise ValueError(f"sla.high_priority {self.high_priority!r} has no entry in sla.targets")
+        return self
+
+
+class QueueSettings(BaseModel):
+    description: str = ""
+
+
+class RoutingSettings(BaseModel):
+    """Category -> queue; a category that is not listed goes to ``default_queue``."""
+
+    default_queue: str = "first-line"
+    queues: dict[str, QueueSettings] = Field(default_factory=lambda: {"first-line": QueueSettings()})
+    categories: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_queues(self) -> "RoutingSettings":
+        for queue in [self.default_queue, *self.categories.values()]:
+            if queue not in self.queues:
+                raise ValueError(f"routing: queue {queue!r} is not declared under routing.queues")
+        return self
+
+
+class ProblemSettings(BaseModel):
+    """Known-problem detection: similar open incidents of one category within a window."""
+
+    enabled: bool = True
+    window_minutes: float = Field(default=120, gt=0)
+    similarity_threshold: float = Field(default=0.6, ge=-1, le=1)
+    min_similar: int = Field(default=2, ge=1, description="similar earlier incidents needed to open a problem")
+    path: Path | None = None  # default: <data_dir>/problems.db
+
+
+class RtSettings(BaseModel):
+    """Request Tracker 5 (REST2). The password: HELPDESK_RT__PASSWORD, or the file written by scripts/install-rt."""
+
+    url: str = "http://127.0.0.1:8080"
+    user: str = "root"
+    password: str | None = None
+    password_file: Path | None = Path("/etc/request-tracker5/helpdesk-root-password")
+    timeout_seconds: float = 15.0
+
+    def secret(self) -> str:
+        if self.password:
+            return self.password
+        if self.password_file and Path(self.password_file).is_file():
+            return Path(self.password_file).read_text(encoding="utf-8").strip()
+        raise ValueError("rt.password is not set (HELPDESK_RT__PASSWORD) and rt.password_file is not readable")
+
+
+class LanguageDetectionSettings(BaseModel):
+    min_words_to_switch: int = 3
+    min_confidence_to_switch: float = 0.90
+
+
+class PrivacySettings(BaseModel):
+    mask_personal_data: bool = False
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Reads the settings file named by HELPDESK_SETTINGS_FILE (default: settings.yml)."""
+
+    def __init__(self, settings_cls: Type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path = Path(os.environ.get("HELPDESK_SETTINGS_FILE", DEFAULT_SETTINGS_FILE))
+        self._data: dict[str, Any] = {}
+        if path.is_file():
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            if not isinstance(loaded, dict):
+                raise ValueError(f"{path}: expected a mapping at the top level")
+            self._data = loaded
+
+    def get_field_value(self, field: Any, field_name: str) -> Tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+class Settings(BaseSettings):
+    """All application settings; build with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="HELPDESK_", env_nested_delimiter="__", extra="ignore")
+
+    project_root: Path = PROJECT_ROOT
+    data_dir: Path = Path("data")
+    languages: list[str] = Field(default_factory=lambda: ["nl", "fr", "en"])
+    default_language: str = "en"
+    timezone: str = "Europe/Brussels"
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    rasa: RasaSettings = Field(default_factory=RasaSettings)
+    kb: KbSettings = Field(default_factory=KbSettings)
+    tickets: TicketSettings = Field(default_factory=TicketSettings)
+    language_detection: LanguageDetectionSettings = Field(default_factory=LanguageDetectionSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    problems: ProblemSettings = Field(default_factory=ProblemSettings)
+    rt: RtSettings = Field(default_factory=RtSettings)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return (init_settings, env_settings, _YamlSource(settings_cls))
+
+    def path(self, value: Path | str) -> Path:
+        """Resolve a configured path against the project folder."""
+        p = Path(value)
+        return p if p.is_absolute() else (self.project_root / p)
+
+    @property
+    def data_path(self) -> Path:
+        return self.path(self.data_dir)
+
+    @property
+    def outbox_path(self) -> Path:
+        """The one durable outbox of escalations (the service's worker delivers it)."""
+        return self.path(self.tickets.outbox_path or self.data_path / "outbox.db")
+
+    @property
+    def helpdesk_url(self) -> str:
+        return f"http://{self.service.host}:{self.service.port}"
+
+    def api_token(self) -> str:
+        """The service API token: configured, or generated once and kept in the data folder."""
+        return self.service.api_token or self._generated_secret("api_token")
+
+    def rasa_token(self) -> str:
+        """The token of Rasa's HTTP API (``--auth-token``): generated once, kept in the data folder.
+        The chat channels (REST, socket.io, Teams) do not need it."""
+        return self._generated_secret("rasa_token")
+
+    def _generated_secret(self, name: str) -> str:
+        token_file = self.data_path / name
+        if token_file.is_file():
+            return token_file.read_text(encoding="utf-8").strip()
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_urlsafe(32)
+        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(token)
+        return token
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from settings.yml + environment, with explicit overrides on top (for tests)."""
+    return Settings(**overrides)

@@ -1,1 +1,0 @@
-"""The helpdesk web service: KB search, tickets and outcomes over HTTP."""

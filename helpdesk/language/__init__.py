@@ -1,6 +1,0 @@
-"""Language identification restricted to the supported languages, sticky per conversation."""
-
-from helpdesk.language.detector import Detection, LanguageDetector
-from helpdesk.language.conversation import decide_conversation_language
-
-__all__ = ["Detection", "LanguageDetector", "decide_conversation_language"]

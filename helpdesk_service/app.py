@@ -1,0 +1,38 @@
+"""The application factory of the helpdesk service: ``create_app(settings)``.
+
+The service's objects are built in one place (:mod:`helpdesk_service.container`); errors of the
+packages below are translated to HTTP answers once (:mod:`helpdesk_service.errors`).
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from core.settings import Settings
+from escalation.tickets.base import TicketBackend
+from helpdesk_service import errors
+from helpdesk_service.container import build_container
+from helpdesk_service.routes import articles, health, kb, outcomes, problems, records, sla, webchat
+from helpdesk_service.routes import tickets as ticket_routes
+
+
+def create_app(settings: Settings, tickets: TicketBackend | None = None) -> FastAPI:
+    container = build_container(settings, tickets)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        container.outbox_worker.start()   # retries pending escalations on a timer
+        try:
+            yield
+        finally:
+            container.outbox_worker.stop()
+
+    app = FastAPI(title="Helpdesk service", version="0.1.0", lifespan=lifespan,
+                  description="KB search, tickets and self-service outcomes for the helpdesk assistant.")
+    app.state.container = container
+    for module in (health, kb, ticket_routes, outcomes, articles, problems, sla, records, webchat):
+        app.include_router(module.router)
+    errors.install(app)
+    return app

@@ -1,0 +1,61 @@
+"""The one place that builds the helpdesk service's objects from the settings.
+
+:func:`build_container` makes the ticket backend (unless one is given), the outbox and its worker,
+known problems, the escalation service, the live KB searcher and the record stores. The app
+(:mod:`helpdesk_service.app`) keeps the container on ``app.state.container`` and runs the worker for
+its lifetime; routes reach the parts through :mod:`helpdesk_service.deps`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.records import RecordStore
+from core.settings import Settings
+from escalation.complaints import Complaint, complaint_store
+from escalation.outbox import Outbox, OutboxWorker
+from escalation.outcomes import OutcomeStore
+from escalation.problems import ProblemStore
+from escalation.review import UnclearMessage, unclear_store
+from escalation.service import EscalationService
+from escalation.tickets.base import TicketBackend
+from escalation.tickets.factory import build_backend
+from kb_index.embedders import get_embedder
+from kb_index.live import LiveKbSearcher
+
+
+@dataclass
+class Container:
+    settings: Settings
+    api_token: str
+    tickets: TicketBackend
+    outbox: Outbox
+    outbox_worker: OutboxWorker
+    problems: ProblemStore
+    escalations: EscalationService
+    kb: LiveKbSearcher
+    outcomes: OutcomeStore
+    unclear: RecordStore[UnclearMessage]       # messages the NLU did not understand (review queue)
+    complaints: RecordStore[Complaint]
+
+
+def build_container(settings: Settings, tickets: TicketBackend | None = None) -> Container:
+    backend = tickets or build_backend(settings)
+    t = settings.tickets
+    outbox = Outbox(settings.outbox_path, backend, retry_initial=t.retry_initial_seconds,
+                    retry_max=t.retry_max_seconds)
+    problems_path = settings.path(settings.problems.path or settings.data_path / "problems.db")
+    problems = ProblemStore(problems_path, settings.problems, lambda: get_embedder(settings.kb.encoder))
+    return Container(
+        settings=settings,
+        api_token=settings.api_token(),
+        tickets=backend,
+        outbox=outbox,
+        outbox_worker=OutboxWorker(outbox, t.worker_poll_seconds),
+        problems=problems,
+        escalations=EscalationService(settings, backend, outbox, problems),
+        kb=LiveKbSearcher(settings.path(settings.kb.index_dir), settings.kb.encoder),
+        outcomes=OutcomeStore(settings.data_path / "analytics.db"),
+        unclear=unclear_store(settings.data_path / "review.db"),
+        complaints=complaint_store(settings.data_path / "complaints.db", settings.privacy.mask_personal_data),
+    )

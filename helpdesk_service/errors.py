@@ -1,0 +1,55 @@
+"""Errors of the packages below, translated to HTTP answers once: one table, one handler.
+
+Every error answer is JSON ``{"detail": "..."}``; 503s are logged (the backend or index is down).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
+from kb_index.errors import KbError
+
+log = logging.getLogger(__name__)
+
+# exception class -> (HTTP status, fixed message or None to use str(exc)); first match wins (subclasses first)
+STATUS: list[tuple[type[Exception], int, str | None]] = [
+    (TicketNotFound, 404, None),
+    (InvalidTicket, 422, None),
+    (BackendUnavailable, 503, "the ticket system is unavailable, try again later"),
+    (KbError, 503, None),                     # IndexMissingError and the other KB errors
+]
+
+
+def _answer(exc: Exception) -> JSONResponse:
+    for cls, status, message in STATUS:
+        if isinstance(exc, cls):
+            if status >= 500:
+                log.warning("%s: %s", cls.__name__, exc)
+            return JSONResponse({"detail": message or str(exc)}, status_code=status)
+    raise exc  # not ours: the framework's 500
+
+
+def _validation(exc: RequestValidationError) -> JSONResponse:
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        problems.append(f"{where or 'body'}: {err.get('msg')}")
+    return JSONResponse({"detail": "invalid request: " + "; ".join(problems)}, status_code=422)
+
+
+def install(app: FastAPI) -> None:
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        return _answer(exc)
+
+    for cls, _status, _message in STATUS:
+        app.add_exception_handler(cls, handle)
+
+    async def handle_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation(exc)
+
+    app.add_exception_handler(RequestValidationError, handle_validation)
