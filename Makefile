@@ -42,10 +42,14 @@ eval-nlu: install
 bench-nlu: install
 	$(VENV)/python -m helpdesk.evaluation.nlu_latency   # [--model models/x.tar.gz] [-n 500]
 
+SET ?= test
+eval-conversations: install
+	$(VENV)/python -m helpdesk.evaluation.conversations --set $(SET)   # SET=dev for tuning; the test set is sealed
+
 eval-kb: install
 	$(VENV)/python -m helpdesk.evaluation.kb
 
 bench-kb: install
 	$(VENV)/python -m helpdesk.evaluation.kb_bench
 
-.PHONY: help install test-deps train kb-index run test bench-lang eval-nlu bench-nlu eval-kb bench-kb
+.PHONY: help install test-deps train kb-index run test bench-lang eval-nlu bench-nlu eval-conversations eval-kb bench-kb

@@ -16,7 +16,7 @@ from bot.actions import runtime
 from bot.actions.consent import GRANTED, ask_consent, consent_needed
 from bot.actions.conversation import latest_text, requester, session_start, transcript
 from bot.actions.errors import ActionError, HelpdeskUnavailable, NotFound
-from bot.actions.triage import fact_values
+from bot.actions.triage import fact_values, languages_for
 from bot.actions.triage_data import triage_data
 from escalation import intake
 from escalation.tickets.model import Requester, SuggestedArticle, TicketRequest
@@ -40,7 +40,7 @@ def ticket_draft(tracker: Tracker, reason: str) -> TicketRequest:
     for name in ("check_results", "complaint_text"):
         if tracker.get_slot(name):
             facts[name] = tracker.get_slot(name)
-    if facts.get("since"):
+    if facts.get("since") and facts["since"] != "unknown":
         now = datetime.now(ZoneInfo(settings.timezone)).replace(tzinfo=None)
         since_iso = normalise_time(str(facts["since"]), language, now=now)
         if since_iso:
@@ -61,7 +61,7 @@ def ticket_draft(tracker: Tracker, reason: str) -> TicketRequest:
         remote_control_consent=None if consent is None else consent == GRANTED,
         remote_control_consent_at=tracker.get_slot("remote_consent_at"),
         urgency=data.urgency_for(facts, tracker.get_slot("category")),
-        impact=data.impact_for(facts.get("scope"), tracker.get_slot("category")),
+        impact=data.impact_for(facts.get("scope"), tracker.get_slot("category"), languages_for(tracker)),
         transcript=transcript(tracker, settings.privacy.mask_personal_data),
         suggested_articles=[SuggestedArticle(article_id=a, outcome="solved" if solved else "not_solved")
                             for a in suggested],

@@ -6,7 +6,9 @@ phrases are responses of the domain (bot/domain/triage.yml) in every language.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Dict, List, Text
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -16,11 +18,12 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
+from bot.actions.facts import UNKNOWN, canonical, extract, is_correction, says
+from bot.actions.paraphrase import build as build_paraphrase
 from bot.actions.replies import reply_to_input_issue
 from bot.actions.self_service import suggest_articles
 from bot.actions.texts import has_response, render
-from bot.actions.triage_data import contains_phrase, triage_data
-from core.language.time_expressions import normalise as normalise_time
+from bot.actions.triage_data import triage_data
 from core.privacy import mask
 
 MAX_FACT_CHARS = 500
@@ -38,10 +41,6 @@ def slots_set_this_turn(tracker: Tracker) -> dict[str, Any]:
     return found
 
 
-def entities_this_turn(tracker: Tracker) -> set[str]:
-    return {e.get("entity") for e in (tracker.latest_message or {}).get("entities") or []}
-
-
 def clean(value: Any, limit: int = MAX_FACT_CHARS) -> str | None:
     """A fact as stored: one line, trimmed, secrets (and personal data if set) masked."""
     if value is None:
@@ -55,50 +54,44 @@ def fact_values(tracker: Tracker) -> dict[str, Any]:
             if tracker.get_slot(name) not in (None, "")}
 
 
-def paraphrase(tracker: Tracker, domain: DomainDict) -> str:
-    """The compact restatement of the facts, in the conversation's language.
+def languages_for(tracker: Tracker) -> list[str]:
+    """The languages whose words are looked up: the conversation's first, then the others."""
+    languages = list(runtime.settings().languages)
+    current = tracker.get_slot("language")
+    return ([current] if current in languages else []) + [l for l in languages if l != current]
 
-    A fact whose value the user's own description already contains is not repeated."""
-    language = tracker.get_slot("language")
-    facts = fact_values(tracker)
-    symptom = str(facts.get("symptom") or "").lower()
-    parts = []
-    for name, value in facts.items():
-        fixed = f"utter_fact_{name}_{value}"
-        said = name != "symptom" and contains_phrase(symptom, str(value).lower())
-        if said and not (has_response(domain, fixed) and len(str(value)) <= 3):   # "no" is no repetition
-            continue
-        phrase = (render(domain, fixed, language) if has_response(domain, fixed)
-                  else render(domain, f"utter_fact_{name}", language, value=value))
-        if phrase:
-            parts.append(phrase)
-    return "; ".join(parts)
+
+def message_time(tracker: Tracker) -> datetime:
+    """When the latest user message was sent, in the settings' timezone (naive local time)."""
+    zone = ZoneInfo(runtime.settings().timezone)
+    stamp = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    when = datetime.fromtimestamp(float(stamp), tz=zone) if stamp else datetime.now(zone)
+    return when.replace(tzinfo=None)
+
+
+def paraphrase(tracker: Tracker, domain: DomainDict) -> str:
+    """The restatement of the facts in the bot's own words (bot/actions/paraphrase.py)."""
+    described = " ".join(str(tracker.get_slot(n) or "") for n in ("symptom", "problem_text"))
+    return build_paraphrase(domain, tracker.get_slot("language") or runtime.settings().default_language,
+                            tracker.get_slot("category"), fact_values(tracker), described,
+                            triage_data().all_facts, languages_for(tracker), message_time(tracker))
 
 
 def search_text(tracker: Tracker) -> str:
     """What the KB is searched with once the facts are confirmed."""
     values = [str(tracker.get_slot(name)) for name in triage_data().search_facts
-              if tracker.get_slot(name) not in (None, "", "none")]
+              if tracker.get_slot(name) not in (None, "", "none", UNKNOWN)]
     return " ".join(values)
 
 
-MAX_TIME_WORDS = 4
-
-
-def widen_since(value: str | None, text: str, language: str | None) -> str | None:
-    """A since-when the entity extractor cut short ("sinds" of "sinds vanmorgen") is widened to the
-    longest run of up to four words from the same place in the message that is a time expression."""
-    if not value or not language or normalise_time(value, language):
-        return value
-    start = text.lower().find(value.lower())
-    if start < 0:
-        return value
-    words = text[start:].split()
-    for size in range(min(MAX_TIME_WORDS, len(words)), 0, -1):
-        candidate = " ".join(words[:size]).strip(" ,.;:!?")
-        if normalise_time(candidate, language):
-            return candidate
-    return value
+def facts_in_message(tracker: Tracker, requested: str | None = None) -> dict[str, str]:
+    """The facts the latest message states (bot/actions/facts.py); "nothing tried" only as the
+    answer to that question."""
+    found = extract(latest_text(tracker), tracker.get_slot("language") or runtime.settings().default_language,
+                    message_time(tracker), languages_for(tracker))
+    if requested != "tried" and canonical("tried", found.get("tried"), languages_for(tracker)) == "nothing":
+        found.pop("tried")
+    return found
 
 
 class ActionStartTriage(Action):
@@ -117,7 +110,9 @@ class ActionStartTriage(Action):
                               if name not in fresh and tracker.get_slot(name) is not None]
         text = latest_text(tracker)
         symptom = clean(text, MAX_SYMPTOM_CHARS) if len(text.split()) >= data.min_symptom_words else None
-        return events + [
+        stated = [SlotSet(name, clean(value)) for name, value in facts_in_message(tracker).items()]
+        return events + stated + [
+            SlotSet("asked_facts", {}),
             SlotSet("symptom", symptom),
             SlotSet("problem_text", clean(text, MAX_SYMPTOM_CHARS)),
             SlotSet("paraphrase", None), SlotSet("correcting", None),
@@ -142,22 +137,47 @@ class ValidateTriageForm(FormValidationAction):
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
-        facts = set(triage_data().all_facts)
+        """Every fact the message states is taken (a correction replaces the earlier value); the
+        requested fact gets its answer, "unknown" for "I don't know" or after ``max_asks``
+        questions, or is asked again when the message answered another question instead."""
+        data = triage_data()
+        facts = set(data.all_facts)
         requested = tracker.get_slot("requested_slot")
-        entities = entities_this_turn(tracker) & facts
-        correction = triage_data().is_correction(latest_text(tracker))
-        events: List[EventType] = []
+        language = tracker.get_slot("language") or runtime.settings().default_language
+        text = latest_text(tracker)
+        stated = facts_in_message(tracker, requested)
+        correction = is_correction(text, language, strong_only=requested in data.yes_no_facts)
+        values: dict[str, Any] = {}
         for name, value in tracker.slots_to_validate().items():
-            if name not in facts:
-                continue
-            if name == requested and name not in entities and entities - {name} and correction:
-                # "no, since yesterday" while asked where: the user corrected another fact;
-                # the question is asked again rather than filled with the whole sentence
-                value = None
-            if name == "since":
-                value = widen_since(value, latest_text(tracker), tracker.get_slot("language"))
-            events.append(SlotSet(name, clean(value, MAX_SYMPTOM_CHARS if name == "symptom" else MAX_FACT_CHARS)))
-        return events
+            if name in facts and name != requested and name not in stated:
+                before = value_before_this_turn(tracker, name)
+                values[name] = value if before in (None, "") and name in ("error_code", "os") else before
+        for name, value in stated.items():
+            if name != requested and (correction or value_before_this_turn(tracker, name) in (None, "", UNKNOWN)):
+                values[name] = value
+        if requested in facts:
+            values[requested] = self.answer(tracker, requested, stated, language)
+        return [SlotSet(name, clean(value, MAX_SYMPTOM_CHARS if name == "symptom" else MAX_FACT_CHARS))
+                for name, value in values.items()]
+
+    @staticmethod
+    def answer(tracker: Tracker, requested: str, stated: dict[str, str], language: str) -> Any:
+        data = triage_data()
+        typed = tracker.slots_to_validate().get(requested)
+        if requested in stated:
+            value = stated[requested]
+        elif says(latest_text(tracker), language, "dont_know"):
+            value = UNKNOWN
+        elif requested in data.yes_no_facts and typed in ("yes", "no"):
+            value = typed
+        elif set(stated) - {requested} or is_correction(latest_text(tracker), language, strong_only=True):
+            value = None      # it answered another question: that one is filled, this one asked again
+        else:
+            value = typed
+        asked = (tracker.get_slot("asked_facts") or {}).get(requested, 0)
+        if value in (None, "") and asked >= data.max_asks:
+            value = UNKNOWN   # asked twice: move on, the ticket says it is unknown
+        return value
 
 
 class ActionParaphrase(Action):
@@ -191,12 +211,15 @@ class ActionCorrectFacts(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         corrected = set(slots_set_this_turn(tracker)) & set(triage_data().all_facts)
-        if corrected:
-            events = description_corrected(tracker, corrected)
+        stated = facts_in_message(tracker)
+        if stated:
+            events = [SlotSet(name, clean(value)) for name, value in stated.items()]
             for event in events:
                 tracker.slots[event["name"]] = event["value"]
+            corrected = True
+        if corrected:
             dispatcher.utter_message(response="utter_paraphrase", summary=paraphrase(tracker, domain))
-            return events + [SlotSet("pending_question", "confirm_facts")]
+            return (events if stated else []) + [SlotSet("pending_question", "confirm_facts")]
         language = tracker.get_slot("language")
         buttons = [{"title": render(domain, f"utter_label_{name}", language) or name,
                     "payload": '/correct_fact{"fact": "%s"}' % name}
@@ -216,19 +239,6 @@ def value_before_this_turn(tracker: Tracker, slot: str) -> Any:
     return None
 
 
-def description_corrected(tracker: Tracker, corrected: set[str]) -> List[Dict]:
-    """When a corrected fact's old value is part of the user's description ("... sinds vanmorgen"),
-    the description says the new one, so that the paraphrase does not state both."""
-    symptom = tracker.get_slot("symptom") or ""
-    updated = symptom
-    for name in corrected - {"symptom"}:
-        old, new = value_before_this_turn(tracker, name), tracker.get_slot(name)
-        if old and new and contains_phrase(updated.lower(), str(old).lower()):
-            start = updated.lower().find(str(old).lower())
-            updated = updated[:start] + str(new) + updated[start + len(str(old)):]
-    return [SlotSet("symptom", updated)] if updated != symptom else []
-
-
 class ActionReaskFact(Action):
     """The user picked the fact to correct: forget it so that the triage form asks it again."""
 
@@ -241,7 +251,9 @@ class ActionReaskFact(Action):
             fact = None
         events: List[Dict] = [SlotSet("pending_question", None), SlotSet("correcting", fact)]
         if fact:
-            events.append(SlotSet(fact, None))
+            asked = dict(tracker.get_slot("asked_facts") or {})
+            asked.pop(fact, None)
+            events += [SlotSet(fact, None), SlotSet("asked_facts", asked)]
         return events
 
 
