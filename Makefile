@@ -46,10 +46,13 @@ SET ?= test
 eval-conversations: install
 	$(VENV)/python -m helpdesk.evaluation.conversations --set $(SET)   # SET=dev for tuning; the test set is sealed
 
+eval-since: install
+	$(VENV)/python -m helpdesk.evaluation.since   # our time expressions vs dateparser
+
 eval-kb: install
 	$(VENV)/python -m helpdesk.evaluation.kb
 
 bench-kb: install
 	$(VENV)/python -m helpdesk.evaluation.kb_bench
 
-.PHONY: help install test-deps train kb-index run test bench-lang eval-nlu bench-nlu eval-conversations eval-kb bench-kb
+.PHONY: help install test-deps train kb-index run test bench-lang eval-nlu bench-nlu eval-conversations eval-since eval-kb bench-kb

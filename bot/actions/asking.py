@@ -8,6 +8,7 @@ question. The count per fact is kept in the ``asked_facts`` slot; the form's val
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -18,13 +19,14 @@ from bot.actions.texts import has_response
 from bot.actions.triage_data import triage_data
 
 
-class AskFact(Action):
-    """Ask one fact (subclassed per fact below)."""
+class AskFact(Action, metaclass=ABCMeta):
+    """Ask one fact (one subclass per fact below; this one is abstract, so never registered)."""
 
     fact = ""
 
+    @abstractmethod
     def name(self) -> Text:
-        return f"action_ask_{self.fact}"
+        ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         asked = dict(tracker.get_slot("asked_facts") or {})
@@ -39,4 +41,9 @@ class AskFact(Action):
         return [SlotSet("asked_facts", asked)]
 
 
-ASK_ACTIONS = {fact: type(f"AskFact_{fact}", (AskFact,), {"fact": fact}) for fact in triage_data().all_facts}
+def _ask_action(fact: str) -> type:
+    return type(f"AskFact_{fact}", (AskFact,), {"fact": fact, "name": lambda self: f"action_ask_{fact}",
+                                                "__module__": __name__})
+
+
+ASK_ACTIONS = {fact: _ask_action(fact) for fact in triage_data().all_facts}

@@ -16,6 +16,7 @@ from bot.actions import runtime
 from bot.actions.consent import GRANTED, ask_consent, consent_needed
 from bot.actions.conversation import latest_text, requester, session_start, transcript
 from bot.actions.errors import ActionError, HelpdeskUnavailable, NotFound
+from bot.actions.security_check import triage_instead
 from bot.actions.triage import fact_values, languages_for
 from bot.actions.triage_data import triage_data
 from escalation import intake
@@ -43,8 +44,8 @@ def ticket_draft(tracker: Tracker, reason: str) -> TicketRequest:
     if facts.get("since") and facts["since"] != "unknown":
         now = datetime.now(ZoneInfo(settings.timezone)).replace(tzinfo=None)
         since_iso = normalise_time(str(facts["since"]), language, now=now)
-        if since_iso:
-            facts["since_iso"] = since_iso
+        if since_iso:   # never later than now ("since this morning" said at 7:00 is now)
+            facts["since_iso"] = min(since_iso, now.isoformat(timespec="minutes"))
     data = triage_data()
     paraphrase = tracker.get_slot("paraphrase")
     consent = tracker.get_slot("remote_consent")
@@ -156,6 +157,9 @@ class ActionSecurityIncident(Action):
         return "action_security_incident"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        instead = await triage_instead(dispatcher, tracker, domain)   # no clear security signal
+        if instead is not None:
+            return instead
         category = tracker.get_slot("category") or "security"
         dispatcher.utter_message(response=f"utter_security_advice_{category}")
         draft = ticket_draft(tracker, "security")   # urgency and impact: category_levels in bot/triage.yml

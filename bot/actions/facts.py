@@ -75,6 +75,12 @@ def language_facts(language: str) -> LanguageFacts | None:
 
 
 @lru_cache(maxsize=1)
+def available_languages() -> tuple[str, ...]:
+    """The languages that have a word file (every file of bot/facts but shared.yml)."""
+    return tuple(sorted(p.stem for p in FACTS_DIR.glob("*.yml") if p.stem != "shared"))
+
+
+@lru_cache(maxsize=1)
 def shared() -> dict:
     return yaml.safe_load((FACTS_DIR / "shared.yml").read_text(encoding="utf-8")) or {}
 
@@ -97,7 +103,7 @@ def canonical(fact: str, value: Any, languages: list[str]) -> str | None:
         return None
     text = normal(value)
     key = {v: k for k, v in LOOKUP_FACTS.items()}.get(fact)
-    for language in languages:
+    for language in list(languages) or available_languages():
         facts = language_facts(language)
         if facts is None or key is None:
             continue
@@ -130,8 +136,8 @@ def is_correction(text: str, language: str, strong_only: bool = False) -> bool:
 
 
 def since_in(text: str, language: str, now: datetime) -> str | None:
-    """The longest since-when expression in ``text`` (as the user wrote it) that parses to a time
-    not later than ``now``; windows start at a prefix, a fixed phrase, a weekday or a number."""
+    """The longest since-when expression in ``text`` (as the user wrote it) that parses to a day
+    not later than ``now``'s; windows start at a prefix, a fixed phrase, a weekday or a number."""
     spec = load_languages().get(language)
     if spec is None:
         return None
@@ -146,7 +152,7 @@ def since_in(text: str, language: str, now: datetime) -> str | None:
         for size in range(min(MAX_TIME_WORDS, len(tokens) - i), 0, -1):
             candidate = " ".join(tokens[i:i + size])
             point = parse_time(candidate, language, now=now)
-            if point is not None and point.value <= now and (best is None or size > best[0]):
+            if point is not None and point.value.date() <= now.date() and (best is None or size > best[0]):
                 if size == 1 and token in spec.units:
                     continue   # "u" / "min" alone is no time
                 best = (size, candidate)

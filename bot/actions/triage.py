@@ -27,6 +27,7 @@ from bot.actions.triage_data import triage_data
 from core.privacy import mask
 
 MAX_FACT_CHARS = 500
+KEEP_TYPED = ("symptom", "tried", "scope", "location", "device")
 MAX_SYMPTOM_CHARS = 1000
 
 
@@ -91,7 +92,11 @@ def facts_in_message(tracker: Tracker, requested: str | None = None) -> dict[str
                     message_time(tracker), languages_for(tracker))
     if requested != "tried" and canonical("tried", found.get("tried"), languages_for(tracker)) == "nothing":
         found.pop("tried")
-    return found
+    data = triage_data()
+    asked = set(data.facts_for(tracker.get_slot("category"))) | {requested}
+    # a check of another category ("al herstart" is no restart check for e-mail) is not a fact here
+    return {name: value for name, value in found.items()
+            if name not in data.yes_no_facts or name in asked or name in data.urgency}
 
 
 class ActionStartTriage(Action):
@@ -165,7 +170,9 @@ class ValidateTriageForm(FormValidationAction):
         data = triage_data()
         typed = tracker.slots_to_validate().get(requested)
         if requested in stated:
-            value = stated[requested]
+            # a free answer keeps the user's whole sentence ("I restarted my laptop"); a time, a code
+            # or a product name keeps what was recognised
+            value = typed if requested in KEEP_TYPED and typed and not str(typed).startswith("/") else stated[requested]
         elif says(latest_text(tracker), language, "dont_know"):
             value = UNKNOWN
         elif requested in data.yes_no_facts and typed in ("yes", "no"):

@@ -31,9 +31,11 @@ from pathlib import Path
 
 import yaml
 
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, load_settings
 
-LANGUAGES = ("nl", "fr", "en")
+LANGUAGES = tuple(load_settings().languages)
+NEAR_COPY_JACCARD = 0.8
+_PUNCTUATION = re.compile(r"[^\w\s]")
 SEED = 42
 TEST_SHARE = 0.2
 _ENTITY = re.compile(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})")
@@ -73,6 +75,39 @@ def load_test_set(eval_dir: Path, languages=LANGUAGES) -> list[Example]:
     """The held-out set: ``<eval_dir>/<lang>.yml`` (Rasa NLU YAML, one file per language)."""
     return [e for lang in languages if (eval_dir / f"{lang}.yml").exists()
             for e in _file_examples(eval_dir / f"{lang}.yml", lang)]
+
+
+def normalised(text: str) -> str:
+    """Entity markup, case and punctuation removed, one space: how two examples are compared."""
+    return " ".join(_PUNCTUATION.sub(" ", _ENTITY.sub(r"\1", text).lower().replace("’", "'")).split())
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def without_copies(train: list[Example], test: list[Example], limit: float = NEAR_COPY_JACCARD):
+    """The held-out examples that are neither an exact copy (after :func:`normalised`) nor a near
+    copy (token Jaccard > ``limit``) of any training example; also the counts of both removed."""
+    train_texts = {normalised(e.line) for e in train}
+    train_tokens = [set(t.split()) for t in train_texts]
+    by_token: dict[str, list[int]] = defaultdict(list)
+    for i, tokens in enumerate(train_tokens):
+        for token in tokens:
+            by_token[token].append(i)
+    kept, exact, near = [], 0, 0
+    for example in test:
+        text = normalised(example.line)
+        if text in train_texts:
+            exact += 1
+            continue
+        tokens = set(text.split())
+        candidates = {i for token in tokens for i in by_token.get(token, ())}
+        if any(jaccard(tokens, train_tokens[i]) > limit for i in candidates):
+            near += 1
+            continue
+        kept.append(example)
+    return kept, exact, near
 
 
 def fallback_threshold(config: Path) -> float | None:
@@ -269,9 +304,12 @@ def main(argv: list[str] | None = None) -> int:
         train, test = examples, load_test_set(args.eval_dir)
         if not test:
             raise SystemExit(f"no held-out set in {args.eval_dir}")
-        overlap = {e.text.strip().lower() for e in train} & {e.text.strip().lower() for e in test}
+        written = len(test)
+        test, exact, near = without_copies(train, test)
         print(f"train: all of {args.nlu_dir} ({len(train)} examples); test: {args.eval_dir} "
-              f"({len(test)} examples, {len(overlap)} identical to a training text); config {args.config}")
+              f"({written} written, {exact} exact and {near} near copies of a training text removed "
+              f"(case, punctuation and entity markup ignored; token Jaccard > {NEAR_COPY_JACCARD}): "
+              f"{len(test)} tested); config {args.config}")
     runs = [("all languages -> each language", train, test)]
     if args.cross_lingual:
         runs.append(("cross-lingual: English only -> each language", [e for e in train if e.lang == "en"], test))

@@ -6,7 +6,7 @@ it, and the facts end up on the ticket."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -29,8 +29,8 @@ def test_nl_only_missing_facts_are_asked_and_all_go_on_the_ticket(stack, chat):
     assert "Wie heeft er last van" in c.text("ik heb al herstart")
     assert "niet verder werken" in c.text("alleen ik")
     paraphrase = c.text("ja")
-    assert paraphrase.startswith("Even samenvatten: Outlook op mijn laptop ontvangt geen mails")
-    for part in ("ook in de browser werkt de mail niet", "al geprobeerd: ik heb al herstart", "je kunt niet werken"):
+    assert paraphrase.startswith("Even samenvatten: Outlook op je laptop ontvangt geen nieuwe e-mail, sinds vandaag")
+    for part in ("ook in de browser werkt de mail niet", "je hebt al herstart", "alleen jij", "je kunt niet werken"):
         assert part in paraphrase, paraphrase
     assert "Dit artikel kan je helpen" in c.text("ja")
     assert "op afstand overnemen" in c.text("nee")          # e-mail: a technician may take over
@@ -38,7 +38,7 @@ def test_nl_only_missing_facts_are_asked_and_all_go_on_the_ticket(stack, chat):
     assert "niemand neemt je computer over" in text
     ticket = ticket_of(stack, text, r"Ik heb ticket #(\d+) aangemaakt")
     assert ticket.language == "nl" and ticket.category == "email"
-    assert ticket.paraphrase.startswith("Outlook op mijn laptop ontvangt geen mails")
+    assert ticket.paraphrase.startswith("Outlook op je laptop ontvangt geen nieuwe e-mail")
     facts = ticket.facts
     assert facts["error_code"].upper() == "0X800CCC0E" and facts["tried"] == "ik heb al herstart"
     assert facts["check_webmail_works"] == "no" and facts["work_blocked"] == "yes"
@@ -60,10 +60,11 @@ def test_fr_a_typed_correction_updates_the_paraphrase_and_the_ticket(stack, chat
         text = c.text(next(answer for question, answer in answers.items() if question in text))
     assert "vous pouvez encore travailler" in text and "les collègues peuvent imprimer" in text, text
     corrected = c.text("non, depuis hier")
-    assert corrected.startswith("Si j'ai bien compris") and "depuis hier" in corrected
+    yesterday = date.today() - timedelta(days=1)
+    assert corrected.startswith("Si j'ai bien compris") and f"depuis le " in corrected and f" {yesterday.day} " in corrected
     assert "Cet article devrait vous aider" in c.text("oui")
     ticket = ticket_of(stack, c.text("non"), r"J'ai créé le ticket n° (\d+)")
-    assert ticket.facts["since"] == "depuis hier" and "depuis hier" in ticket.paraphrase
+    assert ticket.facts["since"] == "depuis hier" and f" {yesterday.day} " in ticket.paraphrase
     assert ticket.urgency == "low"
 
 
