@@ -35,7 +35,7 @@ def normal(text: str) -> str:
 
 
 def find_phrase(text: str, phrase: str) -> re.Match | None:
-    return re.search(r"(?<![\w'])" + re.escape(phrase) + r"(?![\w])", text)
+    return re.search(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])", text)
 
 
 def _sorted(words) -> tuple[str, ...]:
@@ -133,6 +133,28 @@ def is_correction(text: str, language: str, strong_only: bool = False) -> bool:
         if re.match(re.escape(marker) + r"(?![\w])", head):
             return not (strong_only and marker in weak)
     return False
+
+
+def yes_or_no(text: str, language: str) -> str | None:
+    """"yes" / "no" when the message starts with a yes or no word of the language ("nee, ...")."""
+    facts = language_facts(language)
+    if facts is None:
+        return None
+    head = normal(text)
+    for value, words in facts.table("yes_no").items():
+        if any(re.match(re.escape(w) + r"(?![\w])", head) for w in words):
+            return value
+    return None
+
+
+PRODUCT_LIKE = re.compile(r"(?<![\w/])(?:\w+\+\+|\d+-[A-Za-z]\w*|[A-Za-z]+\d[\w-]*|[A-Z][a-z]+[A-Z]\w*|(?<=[a-z,] )[A-Z][a-z][\w-]+)")
+
+
+def product_like(text: str) -> str | None:
+    """A word that looks like a product name nobody listed ("7-Zip", "Notepad++", "Salesforce" in
+    the middle of a sentence); only used where the category asks which application."""
+    match = PRODUCT_LIKE.search(text)
+    return match.group(0) if match else None
 
 
 def since_in(text: str, language: str, now: datetime) -> str | None:

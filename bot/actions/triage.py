@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
-from bot.actions.facts import UNKNOWN, canonical, extract, is_correction, says
+from bot.actions.facts import UNKNOWN, canonical, extract, is_correction, product_like, says, yes_or_no
 from bot.actions.paraphrase import build as build_paraphrase
 from bot.actions.replies import reply_to_input_issue
 from bot.actions.self_service import suggest_articles
@@ -28,6 +28,7 @@ from core.privacy import mask
 
 MAX_FACT_CHARS = 500
 KEEP_TYPED = ("symptom", "tried", "scope", "location", "device")
+ALWAYS_TAKEN = ("scope", "work_blocked", "since")   # they count for the priority whatever the category
 MAX_SYMPTOM_CHARS = 1000
 
 
@@ -93,10 +94,17 @@ def facts_in_message(tracker: Tracker, requested: str | None = None) -> dict[str
     if requested != "tried" and canonical("tried", found.get("tried"), languages_for(tracker)) == "nothing":
         found.pop("tried")
     data = triage_data()
-    asked = set(data.facts_for(tracker.get_slot("category"))) | {requested}
-    # a check of another category ("al herstart" is no restart check for e-mail) is not a fact here
+    category = tracker.get_slot("category")
+    asked = set(data.facts_for(category)) | {requested}
+    if "application" in asked and "application" not in found and category in data.free_application_categories:
+        product = product_like(latest_text(tracker))
+        if product:
+            found["application"] = product
+    # a check of another category ("al herstart" is no restart check for e-mail) is not a fact here,
+    # nor, in an answer, a device the category does not ask ("oui, mon GSM est connecté")
     return {name: value for name, value in found.items()
-            if name not in data.yes_no_facts or name in asked or name in data.urgency}
+            if (name not in data.yes_no_facts or name in asked or name in data.urgency)
+            and (requested is None or name in asked or name in ALWAYS_TAKEN)}
 
 
 class ActionStartTriage(Action):
@@ -153,8 +161,11 @@ class ValidateTriageForm(FormValidationAction):
         stated = facts_in_message(tracker, requested)
         correction = is_correction(text, language, strong_only=requested in data.yes_no_facts)
         values: dict[str, Any] = {}
+        entities = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
         for name, value in tracker.slots_to_validate().items():
-            if name in facts and name != requested and name not in stated:
+            # an entity of the NLU that the fact reader did not confirm fills only an empty fact it
+            # reads well (codes, systems); the others keep their value (the reader decides)
+            if name in facts and name != requested and name not in stated and entities.get(name) == value:
                 before = value_before_this_turn(tracker, name)
                 values[name] = value if before in (None, "") and name in ("error_code", "os") else before
         for name, value in stated.items():
@@ -175,8 +186,8 @@ class ValidateTriageForm(FormValidationAction):
             value = typed if requested in KEEP_TYPED and typed and not str(typed).startswith("/") else stated[requested]
         elif says(latest_text(tracker), language, "dont_know"):
             value = UNKNOWN
-        elif requested in data.yes_no_facts and typed in ("yes", "no"):
-            value = typed
+        elif requested in data.yes_no_facts and (typed in ("yes", "no") or yes_or_no(latest_text(tracker), language)):
+            value = typed if typed in ("yes", "no") else yes_or_no(latest_text(tracker), language)
         elif set(stated) - {requested} or is_correction(latest_text(tracker), language, strong_only=True):
             value = None      # it answered another question: that one is filled, this one asked again
         else:

@@ -29,6 +29,7 @@ class TriageData:
     category_levels: dict[str, dict[str, str]] | None = None
     yes_no_facts: frozenset[str] = frozenset()
     max_asks: int = 2
+    free_application_categories: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TriageData":
@@ -49,6 +50,7 @@ class TriageData:
             category_levels={cat: dict(levels) for cat, levels in (data.get("category_levels") or {}).items()},
             yes_no_facts=frozenset(data.get("yes_no_facts") or ()),
             max_asks=int(data.get("max_asks", 2)),
+            free_application_categories=frozenset(data.get("free_application_categories") or ()),
         )
 
     @property

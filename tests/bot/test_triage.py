@@ -157,7 +157,7 @@ def test_an_unusable_first_message_is_answered_and_nothing_is_asked(domain):
 
 def test_validation_takes_every_fact_of_the_message_and_an_unknown():
     text = "mijn vpn valt weg sinds vanmorgen, fout 809, alleen ik"
-    tracker = make_tracker(text, "vpn_problem", slots={"requested_slot": "location"}, language="nl")
+    tracker = make_tracker(text, "vpn_problem", slots={"requested_slot": "location", "category": "vpn"}, language="nl")
     values = validate(tracker)
     assert values["since"] == "sinds vanmorgen" and values["error_code"] == "809" and values["scope"] == "alleen ik"
     assert values["location"] is None            # answered other questions: this one is asked again
