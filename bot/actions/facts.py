@@ -25,6 +25,8 @@ from core.language.time_expressions import load_languages, parse as parse_time
 FACTS_DIR = Path(__file__).resolve().parents[1] / "facts"
 LOOKUP_FACTS = {"devices": "device", "locations": "location", "scope": "scope", "tried": "tried"}
 MAX_TIME_WORDS = 6
+MAX_TOKENS = 300          # a pasted log: its start is read, not all of it
+MAX_CHARS = 4000
 UNKNOWN = "unknown"
 _WORDS = re.compile(r"[\w'’+\-/]+")
 
@@ -163,7 +165,7 @@ def since_in(text: str, language: str, now: datetime) -> str | None:
     spec = load_languages().get(language)
     if spec is None:
         return None
-    tokens = [t.strip(",.;:!?()\"") for t in normal(text).split()]
+    tokens = [t.strip(",.;:!?()\"") for t in normal(text).split()][:MAX_TOKENS]
     anchors = {p.split()[0] for p in spec.prefixes} | {f.split()[0] for f in spec.fixed}
     anchors |= set(spec.weekdays) | set(spec.last) | set(spec.connectors) | set(spec.months)
     anchors |= set(spec.numbers)
@@ -175,8 +177,8 @@ def since_in(text: str, language: str, now: datetime) -> str | None:
             candidate = " ".join(tokens[i:i + size])
             point = parse_time(candidate, language, now=now)
             if point is not None and point.value.date() <= now.date() and (best is None or size > best[0]):
-                if size == 1 and token in spec.units:
-                    continue   # "u" / "min" alone is no time
+                if size == 1 and (token in spec.units or token in spec.numbers or token.isdigit()):
+                    continue   # "u", "min", "3" alone are no time
                 best = (size, candidate)
                 break
     return best[1] if best else None
@@ -202,6 +204,7 @@ def extract(text: str, language: str, now: datetime, languages: list[str]) -> di
     facts = language_facts(language)
     if facts is None or not text.strip() or text.startswith("/"):
         return {}
+    text = text[:MAX_CHARS]
     low = normal(text)
     found: dict[str, str] = {}
     since = since_in(text, language, now)
