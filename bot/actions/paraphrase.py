@@ -35,8 +35,8 @@ def problem_statement(facts: LanguageFacts, category: str | None, values: dict[s
     device = canonical("device", values.get("device"), languages)
     device_phrase = facts.phrase("device", device) if device else None
     application = values.get("application")
-    if application and application != UNKNOWN and canonical_app(application):
-        subject, on_device = canonical_app(application), device_phrase
+    if application and application != UNKNOWN and (canonical_app(application) or len(str(application).split()) <= 3):
+        subject, on_device = canonical_app(application) or str(application), device_phrase
     elif device_phrase and category in (problems.get("device_is_subject") or ()):
         subject, on_device = device_phrase, None
     else:

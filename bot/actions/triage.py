@@ -79,10 +79,13 @@ def paraphrase(tracker: Tracker, domain: DomainDict) -> str:
                             triage_data().all_facts, languages_for(tracker), message_time(tracker))
 
 
-def search_text(tracker: Tracker) -> str:
-    """What the KB is searched with once the facts are confirmed."""
+def search_text(tracker: Tracker, domain: DomainDict | None = None) -> str:
+    """What the KB is searched with once the facts are confirmed: the facts that describe the
+    problem and, with the domain, the problem statement of the paraphrase (the category's words)."""
     values = [str(tracker.get_slot(name)) for name in triage_data().search_facts
               if tracker.get_slot(name) not in (None, "", "none", UNKNOWN)]
+    if domain is not None and tracker.get_slot("category"):
+        values.append(paraphrase(tracker, domain).split(";")[0])
     return " ".join(values)
 
 
@@ -218,7 +221,7 @@ class ActionConfirmFacts(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         confirmed = [SlotSet("paraphrase", clean(paraphrase(tracker, domain), 2000)),
                      SlotSet("pending_question", None)]
-        return confirmed + await suggest_articles(dispatcher, tracker, search_text(tracker))
+        return confirmed + await suggest_articles(dispatcher, tracker, search_text(tracker, domain))
 
 
 class ActionCorrectFacts(Action):

@@ -35,6 +35,7 @@ from core.settings import PROJECT_ROOT, load_settings
 
 LANGUAGES = tuple(load_settings().languages)
 NEAR_COPY_JACCARD = 0.8
+CROSS_LINGUAL_SOURCE = LANGUAGES[-1]   # the last of settings.languages (English in settings.yml)
 _PUNCTUATION = re.compile(r"[^\w\s]")
 SEED = 42
 TEST_SHARE = 0.2
@@ -285,7 +286,9 @@ def print_report(title: str, figures: dict, languages, threshold: float | None =
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
-    parser.add_argument("--cross-lingual", action="store_true", help="also train on English only, test on all")
+    parser.add_argument("--cross-lingual", action="store_true",
+                        help="also train on one language only (--source, default English), test on all")
+    parser.add_argument("--source", default=CROSS_LINGUAL_SOURCE, help="training language of --cross-lingual")
     parser.add_argument("--keep", type=Path, help="keep models and rasa's result files in this folder")
     parser.add_argument("--nlu-dir", type=Path, default=PROJECT_ROOT / "nlu_data",
                         help="folder with <lang>/*.yml and shared/*.yml (default: nlu_data)")
@@ -312,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(test)} tested); config {args.config}")
     runs = [("all languages -> each language", train, test)]
     if args.cross_lingual:
-        runs.append(("cross-lingual: English only -> each language", [e for e in train if e.lang == "en"], test))
+        runs.append((f"cross-lingual: {args.source} only -> each language", [e for e in train if e.lang == args.source], test))
     threshold = fallback_threshold(args.config)
     work = args.keep or Path(tempfile.mkdtemp(prefix="eval-nlu-"))
     try:

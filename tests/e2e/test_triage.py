@@ -94,3 +94,40 @@ def test_en_a_complaint_is_heard_restated_and_a_person_offered(stack, chat):
     assert f'I understand: "{story}"' in restated and "colleague" in restated
     ticket = ticket_of(stack, c.text("yes"), r"I've created ticket #(\d+)")
     assert ticket.facts["complaint_text"] == story
+
+
+# The messages quoted in issue #12: a fact given is never asked, an implicit check is taken.
+ISSUE_MESSAGES = {
+    "nl-outlook": ("Sinds vanmorgen krijg ik in Outlook op mijn laptop geen nieuwe mails meer binnen, foutcode "
+                   "0x800CCC0E. Ik heb al herstart.", ("Sinds wanneer", "geprobeerd", "toepassing", "foutmelding")),
+    "nl-outlook-short": ("ik krijg sinds gisteren geen mails meer binnen in outlook op mijn laptop",
+                         ("Sinds wanneer", "toepassing", "toestel")),
+    "nl-vpn": ("De VPN maakt vanaf thuis geen verbinding meer, ik krijg fout -14, al sinds maandag. Heel de afdeling "
+               "heeft het en we kunnen niet werken.", ("Waar ben je", "foutmelding", "niet verder werken", "Sinds wanneer")),
+    "fr-printer": ("Depuis ce matin l'imprimante du 2e étage affiche un bourrage papier et n'imprime plus, personne "
+                   "du service ne peut imprimer, nous sommes bloqués.",
+                   ("Depuis quand", "écran de l'imprimante", "collègues", "empêche-t-il de travailler")),
+    "en-dns": ("Since this morning my laptop on the office wired network gets a DHCP lease but DNS resolution "
+               "fails, nslookup times out", ("Since when", "Where are you", "safety", "ticket")),
+}
+
+
+@pytest.mark.parametrize("name", list(ISSUE_MESSAGES))
+def test_the_issue_messages_are_not_asked_what_they_state(chat, name):
+    message, never = ISSUE_MESSAGES[name]
+    reply = chat(f"issue-{name}").text(message)
+    assert reply and not any(question in reply for question in never), reply
+
+
+def test_i_dont_know_is_an_answer_and_a_question_is_asked_at_most_twice(chat):
+    problem = ("mijn printer drukt niets meer af op kantoor, er staat een papierstoring op het schermpje "
+               "en collega's kunnen wel printen")
+    c = chat("triage-dont-know")
+    assert "Sinds wanneer" in c.text(problem)
+    again = c.text("nee")
+    assert "ongeveer" in again                                   # the second time, in other words
+    moved_on = c.text("nee")
+    assert "Sinds wanneer" not in moved_on and "ongeveer" not in moved_on and "werken" in moved_on
+    c2 = chat("triage-dont-know-2")
+    c2.text(problem)
+    assert "werken" in c2.text("dat weet ik niet")
