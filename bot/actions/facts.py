@@ -40,7 +40,7 @@ def find_phrase(text: str, phrase: str) -> re.Match | None:
     return re.search(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])", text)
 
 
-def _sorted(words) -> tuple[str, ...]:
+def sorted_words(words) -> tuple[str, ...]:
     return tuple(sorted({normal(w) for w in words or () if str(w).strip()}, key=len, reverse=True))
 
 
@@ -52,13 +52,13 @@ class LanguageFacts:
     data: dict
 
     def words(self, key: str) -> tuple[str, ...]:
-        return _sorted(self.data.get(key) or ())
+        return sorted_words(self.data.get(key) or ())
 
     def table(self, key: str) -> dict[str, tuple[str, ...]]:
-        return {str(value): _sorted(words) for value, words in (self.data.get(key) or {}).items()}
+        return {str(value): sorted_words(words) for value, words in (self.data.get(key) or {}).items()}
 
     def checks(self) -> dict[str, dict[str, tuple[str, ...]]]:
-        return {name: {str(v): _sorted(w) for v, w in values.items()}
+        return {name: {str(v): sorted_words(w) for v, w in values.items()}
                 for name, values in (self.data.get("checks") or {}).items()}
 
     def phrase(self, *path: str) -> Any:
@@ -85,6 +85,11 @@ def available_languages() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def shared() -> dict:
     return yaml.safe_load((FACTS_DIR / "shared.yml").read_text(encoding="utf-8")) or {}
+
+
+def applications() -> dict[str, tuple[str, ...]]:
+    """Product name -> the spellings users type (bot/facts/shared.yml)."""
+    return {name: sorted_words(words) for name, words in (shared().get("applications") or {}).items()}
 
 
 def best_match(text: str, table: dict[str, tuple[str, ...]]) -> tuple[str, str] | None:
@@ -216,8 +221,7 @@ def extract(text: str, language: str, now: datetime, languages: list[str]) -> di
         code = error_code_in(text, language)
         if code:
             found["error_code"] = code
-    apps = {name: _sorted(words) for name, words in (shared().get("applications") or {}).items()}
-    app = best_match(low, apps)
+    app = best_match(low, applications())
     if app:
         found["application"] = app[0]
     others = [facts] + [f for f in (language_facts(l) for l in languages if l != language) if f]

@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.actions.facts import UNKNOWN, LanguageFacts, canonical, language_facts, normal, find_phrase
+from bot.actions.facts import (UNKNOWN, LanguageFacts, applications, best_match, canonical, find_phrase,
+                               language_facts, normal)
 from bot.actions.texts import has_response, render
 from core.language.time_expressions import parse as parse_time
 
@@ -55,9 +56,7 @@ def problem_statement(facts: LanguageFacts, category: str | None, values: dict[s
 
 
 def canonical_app(value: str) -> str | None:
-    from bot.actions.facts import best_match, shared, _sorted
-
-    apps = {name: _sorted(words) for name, words in (shared().get("applications") or {}).items()}
+    apps = applications()
     if value in apps:
         return value
     found = best_match(normal(value), apps)
