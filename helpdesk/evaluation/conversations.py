@@ -99,6 +99,17 @@ class Result:
             return self.resolution == "self_service" and self.ticket is None
         return self.ticket is not None
 
+    def expected_facts(self) -> list[bool]:
+        """For a ticket: each fact an interrupt gave or corrected, and each ``expect_facts``, holds
+        its word (case-insensitive)."""
+        if self.ticket is None:
+            return []
+        wanted = dict(self.conversation.get("expect_facts") or {})
+        for interrupt in self.conversation.get("interrupts") or []:
+            wanted.update(interrupt.get("fills") or {})
+        facts = self.ticket.get("facts") or {}
+        return [str(word).lower() in str(facts.get(name) or "").lower() for name, word in wanted.items()]
+
     def copied_run(self) -> int:
         if not self.paraphrase:
             return 0
@@ -232,6 +243,7 @@ def report(results: list[Result], languages: list[str], out=sys.stdout) -> dict:
             "paraphrase_copies_6plus": sum(r.copied_run() >= COPY_RUN for r in paraphrased),
             "replies_in_language": _share([all(l == r.language for l in r.languages) for r in rs]),
             "outcome_reached": _share([r.outcome_reached() for r in rs]),
+            "facts_given_on_ticket": _share([ok for r in rs for ok in r.expected_facts()]),
         }
     names = list(next(iter(figures.values())).keys())
     print(f"{'':26}" + "".join(f"{l:>16}" for l in figures), file=out)
@@ -255,6 +267,9 @@ def details(results: list[Result], out=sys.stdout) -> None:
             problems.append(f"articles {r.offered} not in {c['articles']}")
         if r.copied_run() >= COPY_RUN:
             problems.append(f"paraphrase copies {r.copied_run()} words")
+        if not all(r.expected_facts()):
+            problems.append(f"ticket facts {((r.ticket or {}).get('facts'))} miss some of "
+                            f"{c.get('expect_facts')} / {[i.get('fills') for i in c.get('interrupts') or []]}")
         if not r.outcome_reached():
             problems.append(f"outcome not reached ({r.error or 'wrong outcome'})")
         if any(l != r.language for l in r.languages):
