@@ -92,16 +92,23 @@ def applications() -> dict[str, tuple[str, ...]]:
     return {name: sorted_words(words) for name, words in (shared().get("applications") or {}).items()}
 
 
-def best_match(text: str, table: dict[str, tuple[str, ...]]) -> tuple[str, str] | None:
-    """(value, phrase as the user wrote it) of the longest phrase of ``table`` found in ``text``."""
+def best_match(text: str, table: dict[str, tuple[str, ...]], negations=(), first: bool = False) -> tuple[str, str] | None:
+    """(value, phrase as the user wrote it) of the longest phrase of ``table`` in ``text`` (with
+    ``first``: the first one, the longest at that place), skipping one just after a negation
+    ("pas le portable", "not my laptop")."""
     found = None
     for value, words in table.items():
         for word in words:
-            match = find_phrase(text, word)
-            if match and (found is None or len(word) > len(found[2])):
-                found = (value, match, word)
+            for match in re.finditer(r"(?<![\w])" + re.escape(word) + r"(?![\w])", text):
+                before = [t.strip(",.;:") for t in text[:match.start()].split()[-2:]]
+                if before and (before[-1] in negations
+                               or len(before) == 2 and before[0] in negations and len(before[1]) <= 4):
+                    continue   # "pas le portable", "not my laptop", "niet mijn gsm"
+                key = (match.start(), -len(word)) if first else (-len(word), match.start())
+                if found is None or key < found[0]:
+                    found = (key, value, match.group(0))
                 break
-    return (found[0], found[1].group(0)) if found else None
+    return (found[1], found[2]) if found else None
 
 
 def canonical(fact: str, value: Any, languages: list[str]) -> str | None:
@@ -225,9 +232,10 @@ def extract(text: str, language: str, now: datetime, languages: list[str]) -> di
     if app:
         found["application"] = app[0]
     others = [facts] + [f for f in (language_facts(l) for l in languages if l != language) if f]
+    negations = set(facts.words("negations"))
     for key, fact in LOOKUP_FACTS.items():
         for source in (others if key in ("devices", "locations") else [facts]):
-            match = best_match(low, source.table(key))
+            match = best_match(low, source.table(key), negations, first=key in ("devices", "locations"))
             if match:
                 found[fact] = match[1]
                 break

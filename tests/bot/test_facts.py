@@ -69,3 +69,10 @@ def test_network_vocabulary_is_no_security_signal_but_phishing_and_theft_are():
     assert clear_signal("I clicked a link in a phishing mail")
     assert clear_signal("on m'a volé mon portable dans le train")
     assert clear_signal("/phishing_security")
+
+
+def test_a_negated_device_is_not_the_fact():
+    assert facts("non, c'est sur mon PC fixe, pas le portable", "fr")["device"] == "pc fixe"
+    assert canonical("device", facts("not my laptop, my phone", "en")["device"], LANGUAGES) == "smartphone"
+    found = facts("we are not blocked, only me", "en")
+    assert found["work_blocked"] == "no" and found["scope"] == "only me"
