@@ -76,3 +76,24 @@ def test_a_negated_device_is_not_the_fact():
     assert canonical("device", facts("not my laptop, my phone", "en")["device"], LANGUAGES) == "smartphone"
     found = facts("we are not blocked, only me", "en")
     assert found["work_blocked"] == "no" and found["scope"] == "only me"
+
+
+def test_a_network_message_read_as_security_is_triaged_as_the_next_problem(domain):
+    import asyncio
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.escalation import ActionSecurityIncident
+
+    text = "my laptop on the office wired network gets a DHCP lease but DNS resolution fails"
+    ranking = [{"name": "phishing_security", "confidence": 0.6}, {"name": "network_problem", "confidence": 0.3}]
+    tracker = Tracker("u1", {"language": "en", "category": "security"},
+                      {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": []},
+                      [{"event": "user", "text": text}], False, None, None, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionSecurityIncident().run(dispatcher, tracker, domain))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["category"] == "network" and slots["device"] == "laptop"
+    assert events[-1] == {"event": "followup", "name": "triage_form", "timestamp": None}
+    assert not any("security_advice" in str(m.get("response")) for m in dispatcher.messages)
