@@ -246,4 +246,9 @@ def extract(text: str, language: str, now: datetime, languages: list[str]) -> di
         match = best_match(low, values)
         if match:
             found[check] = match[0]
+    for check, values in (facts.data.get("check_combinations") or {}).items():
+        for value, combinations in values.items():
+            if check not in found and any(all(re.search(r"(?<![\w])" + re.escape(normal(stem)), low) for stem in combo)
+                                          for combo in combinations):
+                found[check] = str(value)
     return found

@@ -28,6 +28,7 @@ from core.privacy import mask
 
 MAX_FACT_CHARS = 500
 KEEP_TYPED = ("symptom", "tried", "scope", "location", "device")
+MAX_OTHER_ANSWER_WORDS = 5
 ALWAYS_TAKEN = ("scope", "work_blocked", "since")   # they count for the priority whatever the category
 MAX_SYMPTOM_CHARS = 1000
 
@@ -191,8 +192,13 @@ class ValidateTriageForm(FormValidationAction):
             value = UNKNOWN
         elif requested in data.yes_no_facts and (typed in ("yes", "no") or yes_or_no(latest_text(tracker), language)):
             value = typed if typed in ("yes", "no") else yes_or_no(latest_text(tracker), language)
-        elif set(stated) - {requested} or is_correction(latest_text(tracker), language, strong_only=True):
-            value = None      # it answered another question: that one is filled, this one asked again
+        elif is_correction(latest_text(tracker), language, strong_only=True) or (
+                set(stated) - {requested} and requested != "symptom"
+                and len(latest_text(tracker).split()) <= MAX_OTHER_ANSWER_WORDS):
+            # a short message that answered another question ("alleen ik" to "what did you try?"),
+            # or a correction: that fact is filled, this question asked again; a longer answer (a
+            # description, "I restarted twice since Monday") is the answer and gives the other facts too
+            value = None
         else:
             value = typed
         asked = (tracker.get_slot("asked_facts") or {}).get(requested, 0)

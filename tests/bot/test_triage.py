@@ -183,3 +183,11 @@ def test_a_correction_replaces_an_earlier_fact_even_as_the_answer_to_another_que
                       events, False, None, None, "action_listen")
     values = validate(tracker)
     assert "friday" in values["since"] and values["tried"] is None
+
+
+def test_a_description_that_also_gives_a_date_is_the_description():
+    text = "het scherm blijft zwart als ik hem aanzet, al sinds gisteren"
+    tracker = make_tracker(text, "inform", slots={"requested_slot": "symptom", "category": "hardware"},
+                           turn_slots={"symptom": text}, language="nl")
+    values = validate(tracker)
+    assert values["symptom"] == text and values["since"] == "al sinds gisteren"
