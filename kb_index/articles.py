@@ -243,7 +243,7 @@ def _first_sentence(text: str) -> str:
 def _title_tags(title: str) -> tuple[str, ...]:
     seen: list[str] = []
     for word in _WORD.findall(title.lower()):
-        if len(word) >= 4 and word not in seen:
+        if len(word) >= 3 and word not in seen:
             seen.append(word)
     return tuple(seen[:MAX_TITLE_TAGS])
 
@@ -276,6 +276,8 @@ def _loose_meta(text: str) -> dict:
         if not sep or not re.fullmatch(r"[A-Za-z_][\w-]*", key.strip()):
             return {}
         value = value.strip()
+        if value[:1] in "[{" and value[-1:] not in "]}":
+            return {}  # broken YAML, not a plain value
         if value.startswith("[") and value.endswith("]"):
             meta[key.strip()] = [v.strip().strip("'\"") for v in value[1:-1].split(",") if v.strip()]
         else:
@@ -355,11 +357,15 @@ def parse_article(text: str, path: str = "", *, default_id: str | None = None, d
     raw_tags = meta.get("tags")
     if isinstance(raw_tags, str):
         raw_tags = [t.strip() for t in raw_tags.split(",") if t.strip()]
-    if raw_tags and isinstance(raw_tags, list):
-        tags = tuple(str(t) for t in raw_tags if t is not None)
-    else:
-        if raw_tags:
-            warnings.append("tags must be a list of words; derived from the title instead")
+    tags: tuple[str, ...] = ()
+    if isinstance(raw_tags, list):
+        tags = tuple(t for t in raw_tags if isinstance(t, str))
+        if len(tags) < len(raw_tags):
+            warnings.append("tags must be a list of strings (quote codes such as \"0x800ccc0e\"); "
+                            "the others are left out")
+    elif raw_tags:
+        warnings.append("tags must be a list of words; derived from the title instead")
+    if not tags:
         tags = _title_tags(title)
         derived.append("tags")
     category = str(meta.get("category") or DEFAULT_CATEGORY)

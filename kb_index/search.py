@@ -13,7 +13,7 @@ Score of a passage (the article takes its best passage)::
             + code_boost * [shared error code]
 
 where a passage's generality, computed at build time, is how close it comes to off-topic questions
-(:mod:`kb_index.rejection`): the per-index normalisation of the dense score.
+(:mod:`kb_index.rejection`), minus its mean over the index: the per-index normalisation of the dense score.
 
 A query in another language than the article shares no words with it and gets no lexical bonus, so
 the dense score alone decides there. The "no good answer" threshold is learned per index at build
@@ -102,8 +102,9 @@ class KbSearcher:
         self.fallback_languages = tuple(fallback_languages)
         self.weights = weights
         self._bm25 = Bm25([tokenize(_lexical_text(d)) for d in index.docs])
-        self._generality = (np.zeros(len(index.docs), dtype=np.float32) if index.generality is None
-                            else np.asarray(index.generality, dtype=np.float32))
+        # centred, so scores stay on the cosine's scale; the ranking is the same as with the raw values
+        generality = np.zeros(len(index.docs), dtype=np.float32) if index.generality is None else index.generality
+        self._generality = np.asarray(generality, dtype=np.float32) - (float(np.mean(generality)) if len(generality) else 0.0)
         self._approximate = index.manifest.get("index_type", "IndexFlatIP") != "IndexFlatIP"
         self._variants: dict[str, dict[str, int]] = {}  # article id -> language -> its whole-article document
         passages: dict[str, int] = {}

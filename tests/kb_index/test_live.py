@@ -33,7 +33,7 @@ def test_searches_never_fail_while_the_index_is_rebuilt(live, fake_embedder):
     def reader(query: str) -> None:
         while not stop.is_set():
             try:
-                hits = searcher.search(query, top_k=5)
+                hits = searcher.search(query, top_k=5, min_score=0.0)
                 results.append(len(hits))
                 seen_new.update(h.article_id for h in hits if h.article_id.startswith("new"))
             except BaseException as exc:  # noqa: BLE001 - every failure is what we are counting
