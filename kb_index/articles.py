@@ -148,6 +148,7 @@ def plain(text: str) -> str:
     """Markdown inline markup removed: links keep their text, images go, bold and italics go."""
     text = _LINK.sub(lambda m: m.group(1) or "", text)
     text = re.sub(r"(\*\*|__)(.*?)\1", r"\2", text)
+    text = text.replace("**", "")  # an unpaired one (broken HTML, unfinished Markdown)
     text = re.sub(r"^>\s?", "", text.strip())
     return " ".join(text.split())
 

@@ -156,8 +156,8 @@ def _threshold(min_score, lang: str) -> float | None:
 
 def metrics(queries: list[Query], ranked: list[tuple[list[str], float]], min_score: float | None = None) -> dict:
     """R@1, R@3, MRR over the in-scope questions (a question under ``min_score`` has no hit: a miss),
-    the number with no hit, and the off-topic rejection rate."""
-    rr, r1, r3 = [], [], []
+    the number with no hit, the off-topic rejection rate, and R@1 / R@3 without the threshold."""
+    rr, r1, r3, raw1, raw3 = [], [], [], [], []
     rejected = off = no_hit = accepted = accepted_correct = inscope = 0
     for q, (ids, top) in zip(queries, ranked):
         threshold = _threshold(min_score, q.lang)
@@ -168,7 +168,10 @@ def metrics(queries: list[Query], ranked: list[tuple[list[str], float]], min_sco
             continue
         inscope += 1
         no_hit += not shown
-        rank = next((i for i, a in enumerate(shown, 1) if a in q.expected), None)
+        raw = next((i for i, a in enumerate(ids, 1) if a in q.expected), None)
+        raw1.append(raw == 1)
+        raw3.append(raw is not None and raw <= 3)
+        rank = raw if shown else None
         rr.append(1 / rank if rank else 0.0)
         r1.append(rank == 1)
         r3.append(rank is not None and rank <= 3)
@@ -176,7 +179,8 @@ def metrics(queries: list[Query], ranked: list[tuple[list[str], float]], min_sco
             accepted += 1
             accepted_correct += rank == 1
     return {"n": inscope, "r1": float(np.mean(r1)) if r1 else 0.0, "r3": float(np.mean(r3)) if r3 else 0.0,
-            "mrr": float(np.mean(rr)) if rr else 0.0, "no_hit": no_hit, "off_topic": off,
+            "mrr": float(np.mean(rr)) if rr else 0.0, "no_hit": no_hit,
+            "r1_unfiltered": float(np.mean(raw1)) if raw1 else 0.0, "r3_unfiltered": float(np.mean(raw3)) if raw3 else 0.0, "off_topic": off,
             "rejection": rejected / off if off else 1.0, "acceptance": accepted / inscope if inscope else 1.0,
             "accepted_correct": accepted_correct / inscope if inscope else 1.0}
 
@@ -205,11 +209,12 @@ def evaluate(p: Prepared, methods: dict[str, RankingWeights], languages: list[st
 def print_table(title: str, rows: dict[str, dict], out=sys.stdout) -> None:
     print(f"\n{title}", file=out)
     print(f"  {'method':<8} {'lang':<4} {'n':>4}  {'R@1':>5} {'R@3':>5} {'MRR':>5} {'no hit':>6}  "
-          f"{'off-topic rejected':>18}  threshold", file=out)
+          f"{'off-topic rejected':>18}  threshold   (without the rule: R@1 R@3)", file=out)
     for method, row in rows.items():
         for lang, m in row["langs"].items():
             print(f"  {method:<8} {lang:<4} {m['n']:>4}  {m['r1']:.3f} {m['r3']:.3f} {m['mrr']:.3f} {m['no_hit']:>6}  "
-                  f"{m['rejection']:>10.3f} of {m['off_topic']:>3}  {_threshold(row['threshold'], lang):.3f}", file=out)
+                  f"{m['rejection']:>10.3f} of {m['off_topic']:>3}  {_threshold(row['threshold'], lang):>9.3f}   "
+                  f"{m['r1_unfiltered']:>19.3f} {m['r3_unfiltered']:.3f}", file=out)
 
 
 def print_misses(p: Prepared, weights: RankingWeights, threshold: float, out=sys.stdout) -> None:
