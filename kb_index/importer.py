@@ -71,7 +71,7 @@ def _language_detector(languages: tuple[str, ...]):
 
 
 def _name_parts(path: Path, languages: tuple[str, ...]) -> tuple[str, str | None]:
-    """``(id, language)`` from a file name: ``vpn.nl.md`` -> ``("vpn", "nl")``, ``vpn.md`` -> ``("vpn", None)``."""
+    """``(id, language)`` from a file name: ``vpn.<lang>.md`` -> ``("vpn", <lang>)``, ``vpn.md`` -> ``("vpn", None)``."""
     stem = path.name[: -len(path.suffix)]
     base, dot, suffix = stem.rpartition(".")
     if dot and suffix.lower() in languages:

@@ -100,6 +100,19 @@ def _previous_vectors(index_dir: Path, encoder: str) -> dict[str, tuple[str, np.
     return {d["key"]: (d.get("text_checksum", ""), vectors[i]) for i, d in enumerate(docs)}
 
 
+def _previous_calibration(index_dir: Path, checksum: str) -> np.ndarray | None:
+    """The calibration questions' embeddings of the live build when they are the same questions
+    embedded by the same encoder (``checksum``), so a rebuild does not embed them again."""
+    try:
+        build = current_build(index_dir)
+        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("rejection", {}).get("checksum") == checksum:
+            return np.load(build / "calibration.npy")
+    except (IndexMissingError, OSError, ValueError):
+        pass
+    return None
+
+
 def _text_checksum(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -139,7 +152,7 @@ def build_index(
 
     The index is exact (``IndexFlatIP``) up to ``hnsw_threshold`` passages and HNSW above it.
     """
-    from kb_index.rejection import calibration_sets, learn_threshold
+    from kb_index.rejection import calibration_sets, learn_threshold, questions_checksum
     import faiss
 
     index_dir = Path(index_dir)
@@ -177,9 +190,14 @@ def build_index(
         "checksums": {a.key: a.checksum for a in articles},
     }
     questions = calibration_sets() if calibration is None else calibration
+    checksum = questions_checksum(embedder.name, questions)
     loaded = LoadedIndex(tmp, manifest, docs, vectors, index)
-    manifest["rejection"] = learn_threshold(loaded, embedder, questions)  # sets loaded.generality
+    manifest["rejection"] = learn_threshold(loaded, embedder, questions,  # sets loaded.generality
+                                            question_vectors=_previous_calibration(index_dir, checksum))
     np.save(tmp / "generality.npy", loaded.generality)
+    if loaded.question_vectors is not None:
+        np.save(tmp / "calibration.npy", loaded.question_vectors)
+        manifest["rejection"]["checksum"] = checksum
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     tmp.rename(index_dir / build_name)
     marker_tmp = index_dir / f".{CURRENT}.tmp"
@@ -211,6 +229,7 @@ class LoadedIndex:
     vectors: np.ndarray
     faiss_index: object
     generality: np.ndarray | None = None  # per passage: how close it comes to off-topic questions (rejection.py)
+    question_vectors: np.ndarray | None = None  # the calibration questions' embeddings (at build time only)
 
 
 def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:

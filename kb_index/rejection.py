@@ -74,12 +74,21 @@ def generality(vectors: np.ndarray, question_vectors: np.ndarray, k: int = GENER
     return out
 
 
+def questions_checksum(encoder: str, questions: dict[str, Sequence[str]]) -> str:
+    import hashlib
+
+    return hashlib.sha256("\n".join([encoder] + [f"{lang}\t{q}" for lang, qs in questions.items()
+                                                   for q in qs]).encode("utf-8")).hexdigest()
+
+
 def learn_threshold(index, embedder, questions: dict[str, Sequence[str]], weights=None,
-                    quantile: float = QUANTILE, margin: float = MARGIN) -> dict:
+                    quantile: float = QUANTILE, margin: float = MARGIN,
+                    question_vectors: np.ndarray | None = None) -> dict:
     """What the build stores in its manifest: the threshold of each question language (a query in
     another language than the articles scores lower, off-topic or not), one over all languages
     for a query of unknown language, and how they were learned. Sets ``index.generality`` first
-    (:func:`generality`), so the scores are the product's."""
+    (:func:`generality`), so the scores are the product's. ``question_vectors``: the questions'
+    embeddings when already known (a rebuild reuses those of the previous build)."""
     from kb_index.search import KbSearcher
 
     questions = {lang: list(qs) for lang, qs in questions.items() if qs}
@@ -87,7 +96,9 @@ def learn_threshold(index, embedder, questions: dict[str, Sequence[str]], weight
         index.generality = np.zeros(len(index.docs), dtype=np.float32)
         return {"threshold": FALLBACK_THRESHOLD, "thresholds": {}, "questions": 0, "rule": "fallback"}
     everything_q = [q for qs in questions.values() for q in qs]
-    qvecs = np.asarray(embedder.encode(everything_q), dtype=np.float32)
+    qvecs = np.asarray(embedder.encode(everything_q) if question_vectors is None else question_vectors,
+                       dtype=np.float32)
+    index.question_vectors = qvecs
     index.generality = generality(np.asarray(index.vectors, dtype=np.float32), qvecs)
     searcher = KbSearcher(index, embedder)
     scores, start = {}, 0

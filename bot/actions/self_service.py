@@ -175,6 +175,6 @@ async def _record(tracker: Tracker, outcome: str) -> None:
     if not article:
         return
     try:
-        await runtime.helpdesk().record_outcome(tracker.sender_id, article, tracker.get_slot("language") or "en", outcome)
+        await runtime.helpdesk().record_outcome(tracker.sender_id, article, tracker.get_slot("language") or runtime.settings().default_language, outcome)
     except ActionError as exc:
         log.warning("could not record the self-service outcome: %s", exc)

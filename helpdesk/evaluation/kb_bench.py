@@ -92,6 +92,7 @@ def synthetic_index(base: LoadedIndex, size: int, hnsw_threshold: int, seed: int
 
 
 def bench_http(settings, index_dir: Path, queries: list[str], n: int) -> dict:
+    lang = settings.languages[0]
     from fastapi.testclient import TestClient
 
     from helpdesk_service.app import create_app
@@ -108,7 +109,7 @@ def bench_http(settings, index_dir: Path, queries: list[str], n: int) -> dict:
             samples = []
             for i in range(n):
                 t = time.perf_counter()
-                client.post("/api/kb/search", json={"query": queries[i % len(queries)], "lang": "nl"}).raise_for_status()
+                client.post("/api/kb/search", json={"query": queries[i % len(queries)], "lang": lang}).raise_for_status()
                 samples.append((time.perf_counter() - t) * 1000)
     p50, p95 = percentiles(samples)
     return {"n": n, "p50_ms": round(p50, 2), "p95_ms": round(p95, 2)}
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = load_settings()
     encoder = args.encoder or settings.kb.encoder
-    min_score = settings.kb.min_score
+    min_score = settings.kb.min_score  # None: the threshold each index learned
     queries = [q.text for q in load_queries(DEFAULT_QUERIES)]
     results: dict = {"encoder": encoder, "hnsw_threshold": settings.kb.hnsw_threshold}
     print(f"encoder {encoder}; kb.hnsw_threshold {settings.kb.hnsw_threshold}; kb.min_score {min_score}; "
