@@ -87,7 +87,7 @@ def train_if_needed(settings: Settings, force: bool = False) -> bool:
 
 def build_kb(settings: Settings) -> None:
     from helpdesk.progress import progress_bar
-    from kb_index.articles import load_articles
+    from kb_index.importer import load_articles
     from kb_index.embedders import get_embedder
     from kb_index.index import build_index
 

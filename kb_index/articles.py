@@ -389,20 +389,3 @@ def parse_article(text: str, path: str = "", *, default_id: str | None = None, d
         derived=tuple(derived),
         warnings=tuple(warnings),
     )
-
-
-def load_articles(folder: Path, errors: list[ArticleFormatError] | None = None,
-                  languages: list[str] | tuple[str, ...] | None = None) -> list[Article]:
-    """Every article under ``folder`` (see :func:`kb_index.importer.import_kb`).
-
-    A file that cannot be used raises :class:`ArticleFormatError` naming it; when an ``errors`` list
-    is given the problem is appended to it instead and the file skipped, so a build indexes the rest.
-    """
-    from kb_index.importer import import_kb
-
-    result = import_kb(folder, languages)
-    if result.skipped and errors is None:
-        raise ArticleFormatError(result.skipped[0].reason_line())
-    if errors is not None:
-        errors.extend(ArticleFormatError(s.reason_line()) for s in result.skipped)
-    return result.articles

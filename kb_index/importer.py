@@ -142,3 +142,18 @@ def import_kb(folder: Path, languages: list[str] | tuple[str, ...] | None = None
         seen[article.key] = article
         result.articles.append(article)
     return result
+
+
+def load_articles(folder: Path, errors: list[ArticleFormatError] | None = None,
+                  languages: list[str] | tuple[str, ...] | None = None) -> list[Article]:
+    """Every article under ``folder`` (:func:`import_kb`).
+
+    A file that cannot be used raises :class:`ArticleFormatError` naming it; when an ``errors`` list
+    is given the problem is appended to it instead and the file skipped, so a build indexes the rest.
+    """
+    result = import_kb(folder, languages)
+    if result.skipped and errors is None:
+        raise ArticleFormatError(result.skipped[0].reason_line())
+    if errors is not None:
+        errors.extend(ArticleFormatError(s.reason_line()) for s in result.skipped)
+    return result.articles

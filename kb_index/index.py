@@ -35,6 +35,7 @@ from kb_index.articles import Article
 from kb_index.embedders.base import Embedder
 from kb_index.errors import EncoderMismatchError, IndexMissingError
 from kb_index.parallel import encode_all
+from kb_index.rejection import calibration_sets, learn_threshold, questions_checksum
 
 HNSW_THRESHOLD = 20_000
 HNSW_M = 32
@@ -56,7 +57,7 @@ class BuildReport:
     threshold: float | None = None
 
 
-def _faiss_index(vectors: np.ndarray, hnsw_threshold: int = HNSW_THRESHOLD):
+def faiss_index_for(vectors: np.ndarray, hnsw_threshold: int = HNSW_THRESHOLD):
     import faiss
 
     dim = vectors.shape[1]
@@ -152,7 +153,6 @@ def build_index(
 
     The index is exact (``IndexFlatIP``) up to ``hnsw_threshold`` passages and HNSW above it.
     """
-    from kb_index.rejection import calibration_sets, learn_threshold, questions_checksum
     import faiss
 
     index_dir = Path(index_dir)
@@ -175,7 +175,7 @@ def build_index(
     build_name = _new_build_name(index_dir)
     tmp = index_dir / f".{build_name}.tmp"
     tmp.mkdir()
-    index = _faiss_index(vectors, hnsw_threshold)
+    index = faiss_index_for(vectors, hnsw_threshold)
     faiss.write_index(index, str(tmp / "index.faiss"))
     np.save(tmp / "vectors.npy", vectors)
     (tmp / "docs.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")

@@ -19,11 +19,12 @@ from typing import Sequence
 
 import numpy as np
 
+from kb_index.search import FALLBACK_THRESHOLD, KbSearcher
+
 CALIBRATION_DIR = Path(__file__).resolve().parent / "calibration"
 QUANTILE = 0.95
 MARGIN = 0.0
 GENERALITY_K = 20  # a passage's generality: mean cosine of its GENERALITY_K closest off-topic questions
-FALLBACK_THRESHOLD = 0.43  # for an index built before thresholds were learned, or without questions
 
 
 def calibration_sets(folder: Path = CALIBRATION_DIR) -> dict[str, list[str]]:
@@ -89,8 +90,6 @@ def learn_threshold(index, embedder, questions: dict[str, Sequence[str]], weight
     for a query of unknown language, and how they were learned. Sets ``index.generality`` first
     (:func:`generality`), so the scores are the product's. ``question_vectors``: the questions'
     embeddings when already known (a rebuild reuses those of the previous build)."""
-    from kb_index.search import KbSearcher
-
     questions = {lang: list(qs) for lang, qs in questions.items() if qs}
     if not questions or not index.docs:
         index.generality = np.zeros(len(index.docs), dtype=np.float32)

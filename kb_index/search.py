@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kb_index.embedders.base import Embedder
-from kb_index.index import LoadedIndex
 from kb_index.lexical import Bm25, error_codes, is_error_code, tokenize
-from kb_index.rejection import FALLBACK_THRESHOLD
 
 MAX_QUERY_CHARS = 2000
+FALLBACK_THRESHOLD = 0.43  # for an index built before thresholds were learned (kb_index/rejection.py)
 # The exact matrix-vector product runs with one BLAS thread: on two shared cores OpenBLAS's own
 # threads made it 8x slower (14 ms instead of 1.8 ms at 10,000 variants; at 1,000 variants a search
 # took p50 8 ms instead of 2 while a Rasa training kept one core busy). The limit costs 0.01 ms.
@@ -93,9 +92,10 @@ def _lexical_text(doc: dict) -> str:
 
 
 class KbSearcher:
-    """Searches one loaded index with one embedder. Thread-safe for reads."""
+    """Searches one loaded index (:class:`kb_index.index.LoadedIndex`, not imported here: the index
+    build uses the searcher to learn its threshold) with one embedder. Thread-safe for reads."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, fallback_languages: tuple[str, ...] = (),
+    def __init__(self, index, embedder: Embedder, fallback_languages: tuple[str, ...] = (),
                  weights: RankingWeights = DEFAULT_WEIGHTS) -> None:
         self.index = index
         self.embedder = embedder

@@ -30,10 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from core.settings import load_settings
-from kb_index.articles import Article, load_articles
+from kb_index.articles import Article
+from kb_index.importer import load_articles
 from kb_index.embedders import get_embedder
 from helpdesk.evaluation.kb import DEFAULT_QUERIES, load_queries
-from kb_index.index import LoadedIndex, _faiss_index, build_index, load_index
+from kb_index.index import LoadedIndex, build_index, faiss_index_for, load_index
 from kb_index.search import KbSearcher
 
 
@@ -85,7 +86,7 @@ def synthetic_index(base: LoadedIndex, size: int, hnsw_threshold: int, seed: int
         docs.append({"id": f"syn{i // 3}", "lang": src["lang"], "title": src["title"], "summary": src["summary"],
                      "tags": src["tags"], "body": body, "steps": src["steps"], "category": src["category"]})
     start = time.perf_counter()
-    index = _faiss_index(vectors.astype(np.float32), hnsw_threshold)
+    index = faiss_index_for(vectors.astype(np.float32), hnsw_threshold)
     seconds = time.perf_counter() - start
     manifest = {"encoder": base.manifest["encoder"], "index_type": type(index).__name__, "count": size}
     return LoadedIndex(base.build, manifest, docs, vectors.astype(np.float32), index), seconds

@@ -3,7 +3,7 @@ a prose article as its summary and link, a long one with the section that matche
 
 from __future__ import annotations
 
-from kb_index.articles import load_articles
+from kb_index.importer import load_articles
 from kb_index.index import build_index
 from tests.bot.test_actions import run, tracker
 from bot.actions.triage import ActionConfirmFacts

@@ -1,6 +1,7 @@
 import pytest
 
-from kb_index.articles import load_articles, parse_article
+from kb_index.articles import parse_article
+from kb_index.importer import load_articles
 from kb_index.errors import ArticleFormatError
 from tests.conftest import write_article
 

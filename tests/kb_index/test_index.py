@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from kb_index.articles import load_articles
+from kb_index.importer import load_articles
 from kb_index.errors import EncoderMismatchError, IndexMissingError
 from kb_index.index import build_index, current_build, load_index, read_manifest
 from tests.conftest import write_article

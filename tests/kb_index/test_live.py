@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from kb_index.articles import load_articles
+from kb_index.importer import load_articles
 from kb_index.errors import EncoderMismatchError, IndexMissingError
 from kb_index.index import build_index
 from kb_index.live import LiveKbSearcher

@@ -12,7 +12,7 @@ def queries():
 
 
 def test_dev_set_covers_every_language_with_valid_article_ids(queries, project_root, settings):
-    from kb_index.articles import load_articles
+    from kb_index.importer import load_articles
 
     ids = {a.id for a in load_articles(project_root / "kb" / "articles")}
     assert len({q.id for q in queries}) == len(queries)
