@@ -91,7 +91,7 @@ def build_kb(settings: Settings) -> None:
     from kb_index.embedders import get_embedder
     from kb_index.index import build_index
 
-    articles = load_articles(settings.path(settings.kb.articles_dir))
+    articles = load_articles(settings.path(settings.kb.articles_dir), languages=settings.languages)
     report = build_index(articles, get_embedder(settings.kb.encoder), settings.path(settings.kb.index_dir),
                          progress_bar("KB index"), hnsw_threshold=settings.kb.hnsw_threshold)
     print(f"KB index: {report.total} article variants ({report.embedded} embedded, {report.reused} unchanged)", flush=True)
