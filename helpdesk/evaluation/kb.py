@@ -5,8 +5,9 @@ Two sets, each a KB folder and a question file (``{"id", "lang", "query", "expec
 
 - ``dev``: the shipped KB (``kb/articles``) and ``eval/kb/queries.jsonl``: the development set, the only
   one used to choose the ranking and the rejection rule; also run on its English-only part
-  (cross-lingual) and on ``dev-prose``, the English articles rewritten as plain prose without front
-  matter, tags or numbered steps (a stand-in for a customer KB, derived from the dev set);
+  (cross-lingual), on ``dev-prose``, the default-language articles rewritten as plain prose without
+  front matter, tags or numbered steps, and on ``dev-guides``, the same merged per category into
+  long guides with one section per article (stand-ins for a customer KB, derived from the dev set);
 - ``external``: ``eval/kb_external`` (sealed): a customer-style KB written apart, never used to tune.
 
 For each set, a throw-away index is built with the configured encoder (the import and the learned
@@ -115,6 +116,36 @@ def prose_kb(kb_dir: Path, target: Path, lang: str, languages: list[str] | None 
         body = "\n\n".join(p for p in (a.intro, " ".join(sentences[:half]), " ".join(sentences[half:])) if p)
         (target / f"{a.id}.md").write_text(f"# {a.title}\n\n{body}\n", encoding="utf-8")
     return target
+
+
+def guides_kb(kb_dir: Path, target: Path, lang: str, languages: list[str] | None = None) -> tuple[Path, dict[str, str]]:
+    """The ``lang`` articles of ``kb_dir`` merged per category into long guides, one ``## section``
+    per article (its title, then its text as prose), no front matter; and the map article id -> the
+    id of the file that now holds it (to re-target the questions)."""
+    target.mkdir(parents=True, exist_ok=True)
+    by_category: dict[str, list] = {}
+    for a in import_kb(kb_dir, languages).articles:
+        if a.lang == lang:
+            by_category.setdefault(a.category, []).append(a)
+    moved = {}
+    for category, articles in by_category.items():
+        def prose(a) -> str:
+            return " ".join([a.intro] + [s if s.endswith((".", "!", "?")) else s + "." for s in a.steps]).strip()
+        if len(articles) == 1:
+            a = articles[0]
+            (target / f"{a.id}.md").write_text(f"# {a.title}\n\n{prose(a)}\n", encoding="utf-8")
+            moved[a.id] = a.id
+            continue
+        guide = f"{category}-guide"
+        parts = [f"# {category.replace('_', ' ').capitalize()}: {len(articles)} topics\n"]
+        parts += [f"## {a.title}\n\n{prose(a)}\n" for a in articles]
+        (target / f"{guide}.md").write_text("\n".join(parts), encoding="utf-8")
+        moved.update({a.id: guide for a in articles})
+    return target, moved
+
+
+def retarget(queries: list[Query], moved: dict[str, str]) -> list[Query]:
+    return [replace(q, expected=tuple(dict.fromkeys(moved.get(e, e) for e in q.expected))) for q in queries]
 
 
 METHODS = {  # the backends alone: plain cosine, plain BM25
@@ -250,10 +281,16 @@ def explore(p: Prepared, languages: list[str], out=sys.stdout) -> None:
         print(f"    {name:<10} {'per-lang' if per_language else 'one    '} " + "  ".join(cells), file=out)
 
 
+def _guides(encoder: str, queries: list[Query], kb_dir: Path, target: Path, lang: str,
+            languages: list[str]) -> Prepared:
+    folder, moved = guides_kb(kb_dir, target, lang, languages)
+    return prepare(encoder, retarget(queries, moved), folder, languages=languages)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpdesk.evaluation.kb", description=__doc__.split("\n\n")[0])
     parser.add_argument("--encoder", help="encoder name (default: kb.encoder)")
-    parser.add_argument("--set", action="append", choices=("dev", "dev-en", "dev-prose", "external"),
+    parser.add_argument("--set", action="append", choices=("dev", "dev-en", "dev-prose", "dev-guides", "external"),
                         help="which sets (repeatable; default: all)")
     parser.add_argument("--explore", action="store_true", help="print the alternatives on the dev sets")
     parser.add_argument("--misses", action="store_true", help="list the product's misses (dev sets only)")
@@ -265,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     languages = list(settings.languages)
     kb_dir = settings.path(settings.kb.articles_dir)
     dev_queries = load_queries(DEFAULT_QUERIES)
-    sets = args.set or ["dev", "dev-en", "dev-prose", "external"]
+    sets = args.set or ["dev", "dev-en", "dev-prose", "dev-guides", "external"]
     methods = {**METHODS, "product": DEFAULT_WEIGHTS}
     print(f"encoder {encoder}; product ranking {DEFAULT_WEIGHTS}; no-answer threshold: quantile {QUANTILE} "
           f"of the off-topic calibration scores on each index (+{MARGIN}); "
@@ -276,8 +313,10 @@ def main(argv: list[str] | None = None) -> int:
             "dev": lambda: prepare(encoder, dev_queries, kb_dir, languages=languages),
             "dev-en": lambda: prepare(encoder, dev_queries, kb_dir, (settings.default_language,), languages),
             "dev-prose": lambda: prepare(encoder, dev_queries,
-                                         prose_kb(kb_dir, Path(tmp), settings.default_language, languages),
+                                         prose_kb(kb_dir, Path(tmp) / "prose", settings.default_language, languages),
                                          languages=languages),
+            "dev-guides": lambda: _guides(encoder, dev_queries, kb_dir, Path(tmp) / "guides",
+                                          settings.default_language, languages),
             "external": lambda: prepare(encoder, load_queries(EXTERNAL / "queries.jsonl"), EXTERNAL / "articles",
                                         languages=languages),
         }
@@ -285,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                   "dev-en": f"DEV: shipped KB, only its '{settings.default_language}' variants (cross-lingual)",
                   "dev-prose": f"DEV: shipped '{settings.default_language}' articles rewritten as prose "
                                "(no front matter, tags, summary or steps)",
+                  "dev-guides": f"DEV: shipped '{settings.default_language}' articles merged per category into "
+                                "long guides, one section per article (questions re-targeted to the guide)",
                   "external": "SEALED: eval/kb_external (customer-style KB written apart; never used to tune)"}
         for name in sets:
             p = runs[name]()

@@ -68,3 +68,18 @@ def test_prose_rewrite_of_the_dev_kb_is_read_without_front_matter(tmp_path, proj
     result = import_kb(folder, settings.languages)
     assert len(result.articles) >= 40 and not result.skipped
     assert all(a.steps == () and "tags" in a.derived and a.lang == settings.default_language for a in result.articles)
+
+
+def test_guides_rewrite_merges_articles_into_sections_and_retargets_the_questions(tmp_path, project_root, settings):
+    from kb_index.importer import import_kb
+
+    folder, moved = ev.guides_kb(project_root / "kb" / "articles", tmp_path / "guides", settings.default_language,
+                                 settings.languages)
+    articles = {a.id: a for a in import_kb(folder, settings.languages).articles}
+    assert any(len(a.sections) >= 2 for a in articles.values())
+    assert set(moved.values()) == set(articles)
+    for article_id, holder in moved.items():
+        if holder != article_id:
+            assert len(articles[holder].sections) >= 2
+    q = ev.Query("x", "en", "t", (next(iter(moved)),), ())
+    assert ev.retarget([q], moved)[0].expected == (moved[q.expected[0]],)
