@@ -160,6 +160,9 @@ class ValidateTriageForm(FormValidationAction):
         data = triage_data()
         facts = set(data.all_facts)
         requested = tracker.get_slot("requested_slot")
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent in (((domain or {}).get("forms") or {}).get(self.form_name()) or {}).get("ignored_intents", ()):
+            return []   # "why?", "stop", a person ...: the form steps aside and the rules answer
         language = tracker.get_slot("language") or runtime.settings().default_language
         text = latest_text(tracker)
         stated = facts_in_message(tracker, requested)

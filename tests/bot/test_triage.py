@@ -191,3 +191,9 @@ def test_a_description_that_also_gives_a_date_is_the_description():
                            turn_slots={"symptom": text}, language="nl")
     values = validate(tracker)
     assert values["symptom"] == text and values["since"] == "al sinds gisteren"
+
+
+def test_a_digression_is_left_to_the_rules(domain):
+    tracker = make_tracker("why do you need that?", "explain_need", slots={"requested_slot": "device"})
+    events = asyncio.run(ValidateTriageForm().get_validation_events(CollectingDispatcher(), tracker, domain))
+    assert events == []
