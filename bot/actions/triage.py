@@ -160,12 +160,13 @@ class ValidateTriageForm(FormValidationAction):
         data = triage_data()
         facts = set(data.all_facts)
         requested = tracker.get_slot("requested_slot")
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        if intent in (((domain or {}).get("forms") or {}).get(self.form_name()) or {}).get("ignored_intents", ()):
-            return []   # "why?", "stop", a person ...: the form steps aside and the rules answer
         language = tracker.get_slot("language") or runtime.settings().default_language
         text = latest_text(tracker)
         stated = facts_in_message(tracker, requested)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        ignored = (((domain or {}).get("forms") or {}).get(self.form_name()) or {}).get("ignored_intents", ())
+        if intent in ignored and not stated and not says(text, language, "dont_know"):
+            return []   # "why?", "stop", a person ...: the form steps aside and the rules answer
         correction = is_correction(text, language, strong_only=requested in data.yes_no_facts)
         values: dict[str, Any] = {}
         entities = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}

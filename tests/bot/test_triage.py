@@ -197,3 +197,9 @@ def test_a_digression_is_left_to_the_rules(domain):
     tracker = make_tracker("why do you need that?", "explain_need", slots={"requested_slot": "device"})
     events = asyncio.run(ValidateTriageForm().get_validation_events(CollectingDispatcher(), tracker, domain))
     assert events == []
+
+
+def test_i_dont_know_read_as_a_digression_is_still_the_answer(domain):
+    tracker = make_tracker("dat weet ik niet", "declare_beginner", slots={"requested_slot": "since"}, language="nl")
+    events = asyncio.run(ValidateTriageForm().get_validation_events(CollectingDispatcher(), tracker, domain))
+    assert {e["name"]: e["value"] for e in events} == {"since": "unknown"}
