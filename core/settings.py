@@ -177,6 +177,28 @@ class PrivacySettings(BaseModel):
     mask_personal_data: bool = False
 
 
+class OpeningHours(BaseModel):
+    """When agents can take chats: weekdays (mon..sun) and a daily window, in ``timezone``."""
+
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+    start: str = Field(default="00:00", pattern=r"^\d\d:\d\d$")
+    end: str = Field(default="24:00", pattern=r"^\d\d:\d\d$")
+
+
+class HandoffSettings(BaseModel):
+    """Live handoff of a chat to an agent (helpdesk_service/handoff): presence, capacity, timeouts."""
+
+    enabled: bool = True
+    opening_hours: OpeningHours = Field(default_factory=OpeningHours)
+    default_capacity: int = Field(default=3, ge=1, le=50)
+    agent_timeout_seconds: float = Field(default=60, gt=0, description="an agent not seen this long is offline; their chats go back to the queue")
+    idle_timeout_seconds: float = Field(default=600, gt=0, description="a chat without any message this long ends (the ticket stays)")
+    poll_seconds: float = Field(default=1.0, gt=0, description="how often user messages are read from Rasa's tracker store")
+    session_hours: float = Field(default=8, gt=0, description="staff login sessions expire after this")
+    tracker_db: Path | None = None  # default: <data_dir>/rasa_tracker.db (Rasa's SQL tracker store)
+
+
 class _YamlSource(PydanticBaseSettingsSource):
     """Reads the settings file named by HELPDESK_SETTINGS_FILE (default: settings.yml)."""
 
@@ -217,6 +239,7 @@ class Settings(BaseSettings):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     problems: ProblemSettings = Field(default_factory=ProblemSettings)
     rt: RtSettings = Field(default_factory=RtSettings)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
