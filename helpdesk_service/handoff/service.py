@@ -75,11 +75,12 @@ class HandoffService:
     # -- the bot's side ------------------------------------------------------------------------------
     def request(self, conversation_id: str, ticket_id: str, language: str, channel: str | None,
                 reason: str | None) -> dict:
-        """Queue the chat when an agent can take it; else say why not (the ticket exists either way)."""
+        """Queue the chat when an agent can take it; else say why not (the ticket exists either way).
+        Only users of ``handoff.channels`` can get a live agent: the agent's replies must reach them."""
         existing = self.store.live_for(conversation_id)
         if existing:
             return {"status": existing["state"], "handoff_id": existing["id"]}
-        why = self.unavailable_reason()
+        why = "channel" if channel not in self.config.channels else self.unavailable_reason()
         if why:
             return {"status": "unavailable", "reason": why}
         if language not in self.settings.languages:

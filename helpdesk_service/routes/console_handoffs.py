@@ -25,7 +25,7 @@ class HandoffRequest(BaseModel):
 @router.post("", summary="Hand the chat to an agent when one is available")
 def request_handoff(body: HandoffRequest, c: Annotated[Container, Depends(container)]) -> dict:
     """``{"status": "waiting", "handoff_id": n}`` (the bot tells the user a person is joining and
-    pauses) or ``{"status": "unavailable", "reason": "closed" | "offline" | "busy" | "disabled"}``."""
+    pauses) or ``{"status": "unavailable", "reason": "closed" | "offline" | "busy" | "disabled" | "channel"}``."""
     return c.handoffs.request(body.conversation_id, body.ticket_id, body.language, body.channel, body.reason)
 
 

@@ -13,13 +13,13 @@ from bot.actions.escalation import ActionEscalate
 from bot.actions.texts import render
 
 
-def tracker(intent: str, sender: str = "u1", language: str = "fr") -> Tracker:
+def tracker(intent: str, sender: str = "u1", language: str = "fr", channel: str = "socketio") -> Tracker:
     text = "je veux parler à quelqu'un" if intent == "request_human" else "non"
     slots = {"language": language, "input_issue": None, "suggested_articles": None, "pending_question": None,
              "problem_text": "mon imprimante n'imprime plus", "category": "printer"}
     return Tracker(sender, slots, {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []},
                    [{"event": "user", "text": text, "timestamp": 1.0,
-                     "input_channel": "socketio", "parse_data": {"intent": {"name": intent}}}],
+                     "input_channel": channel, "parse_data": {"intent": {"name": intent}}}],
                    False, None, None, "socketio")
 
 
@@ -72,6 +72,13 @@ def test_outside_opening_hours_the_user_is_told_the_chat_is_closed(helpdesk):
     helpdesk.settings.handoff.opening_hours.days = []
     messages, events = escalate(tracker("request_human", sender="u4"))
     assert messages[-1]["response"] == "utter_handoff_unavailable_closed"
+    assert all(e["event"] != "pause" for e in events)
+
+
+def test_a_rest_user_gets_the_ticket_as_before_since_no_reply_could_reach_them(helpdesk):
+    available_agent(helpdesk)
+    messages, events = escalate(tracker("request_human", sender="u5", channel="rest"))
+    assert [m["response"] for m in messages] == ["utter_ticket_created"]
     assert all(e["event"] != "pause" for e in events)
 
 

@@ -83,9 +83,9 @@ class World:
         assert response.status_code in (200, 201), response.text
         return str(response.json()["id"])
 
-    def request(self, ticket_id: str, sender: str = "sess-1", language: str = "en") -> dict:
+    def request(self, ticket_id: str, sender: str = "sess-1", language: str = "en", channel: str = "socketio") -> dict:
         response = self.bot.post("/api/handoffs", json={"conversation_id": sender, "ticket_id": ticket_id,
-                                                         "language": language, "channel": "socketio",
+                                                         "language": language, "channel": channel,
                                                          "reason": "requested_human"})
         assert response.status_code == 200, response.text
         return response.json()
@@ -112,6 +112,12 @@ def test_nobody_online_means_no_handoff_and_says_why(world):
     assert world.request(ticket) == {"status": "unavailable", "reason": "offline"}
     world.agent("bob", available=False)
     assert world.request(ticket)["reason"] == "offline"
+
+
+def test_only_users_of_a_channel_that_can_receive_the_agents_replies_get_a_live_agent(world):
+    world.agent("bob")
+    assert world.request(world.ticket(), channel="rest") == {"status": "unavailable", "reason": "channel"}
+    assert world.request(world.ticket(), channel="socketio")["status"] == "waiting"
 
 
 def test_outside_opening_hours_and_at_capacity_nobody_can_join(world):
