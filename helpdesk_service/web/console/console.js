@@ -97,7 +97,8 @@
     var dl = el("dl");
     row(dl, "Reason", h.reason);
     if (t) {
-      row(dl, "Confirmed problem", t.paraphrase || t.description);
+      if (t.paraphrase) row(dl, "Confirmed problem", t.paraphrase);
+      else row(dl, "Problem (as the user wrote it)", t.description || t.subject);
       row(dl, "Language", t.language);
       row(dl, "Category", t.category);
       row(dl, "Priority", t.priority);
