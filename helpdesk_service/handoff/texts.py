@@ -16,17 +16,15 @@ def _load(name: str) -> dict:
     return yaml.safe_load((HERE / name).read_text(encoding="utf-8")) or {}
 
 
-def text(key: str, language: str, default_language: str = "en", **values: object) -> str:
-    variants = _load("texts.yml")[key]
-    template = variants.get(language) or variants[default_language]
+def text(key: str, language: str, **values: object) -> str:
+    """The text ``key`` in ``language`` (the chat's language, one of settings.languages)."""
+    template = _load("texts.yml")[key][language]
     for name, value in values.items():
         template = template.replace("{" + name + "}", str(value))
     return template
 
 
-def canned(language: str | None = None) -> list[dict]:
-    """[{id, title, text}] in ``language`` (or every language when None: {id, title, nl, fr, en})."""
-    items = _load("canned.yml")["responses"]
-    if language is None:
-        return items
-    return [{"id": c["id"], "title": c["title"], "text": c.get(language) or c["en"]} for c in items]
+def canned(language: str, default_language: str) -> list[dict]:
+    """[{id, title, text}] with each text in ``language`` (``default_language`` when it lacks one)."""
+    return [{"id": c["id"], "title": c["title"], "text": c.get(language) or c[default_language]}
+            for c in _load("canned.yml")["responses"]]

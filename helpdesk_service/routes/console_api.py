@@ -124,8 +124,8 @@ def suggestions(handoff_id: int, session: AgentApi, c: C) -> list[dict]:
 
 
 @router.get("/canned")
-def canned(session: AgentApi, lang: str = Query(default="en", max_length=8)) -> list[dict]:
-    return texts.canned(lang)
+def canned(session: AgentApi, c: C, lang: str | None = Query(default=None, max_length=8)) -> list[dict]:
+    return texts.canned(lang or c.settings.default_language, c.settings.default_language)
 
 
 @router.get("/agents")

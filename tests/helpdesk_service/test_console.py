@@ -269,3 +269,14 @@ def test_the_console_pages_escape_what_they_embed_and_forbid_inline_scripts(worl
     assert bob.get("/console/static/../app.py").status_code == 404
     canned = bob.get("/console/api/canned?lang=nl").json()
     assert canned[0]["text"].startswith("Hallo") and all(c["text"] for c in canned)
+
+
+def test_every_text_the_service_sends_and_every_canned_response_exists_in_every_language(settings):
+    import yaml
+
+    from helpdesk_service.handoff import texts
+    for name in ("texts.yml", "canned.yml"):
+        data = yaml.safe_load((texts.HERE / name).read_text(encoding="utf-8"))
+        entries = data["responses"] if name == "canned.yml" else data.values()
+        for entry in entries:
+            assert all(entry.get(lang) for lang in settings.languages), entry
