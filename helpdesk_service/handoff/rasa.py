@@ -25,7 +25,7 @@ class RasaClient:
         self.timeout = timeout
         self.transport = transport
 
-    def _events(self, conversation_id: str, event: dict) -> None:
+    def _events(self, conversation_id: str, event: dict | list[dict]) -> None:
         params = {"output_channel": "latest", "execute_side_effects": "true"}
         if self.token:
             params["token"] = self.token
@@ -36,7 +36,7 @@ class RasaClient:
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"Rasa cannot be reached: {exc.__class__.__name__}") from exc
         if response.status_code >= 400:
-            raise DeliveryFailed(f"Rasa refused the {event.get('event')} event: HTTP {response.status_code}")
+            raise DeliveryFailed(f"Rasa refused the event {event}: HTTP {response.status_code}")
 
     def send(self, conversation_id: str, text: str, buttons: list[dict] | None = None) -> None:
         event: dict = {"event": "bot", "text": text}
@@ -48,4 +48,6 @@ class RasaClient:
         self._events(conversation_id, {"event": "pause"})
 
     def resume(self, conversation_id: str) -> None:
-        self._events(conversation_id, {"event": "resume"})
+        """Resume, and listen: the user's next message is then predicted on as after any bot turn
+        (without it the rules see the action that paused the chat as the previous one)."""
+        self._events(conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])

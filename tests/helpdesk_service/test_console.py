@@ -45,7 +45,9 @@ class FakeRasa:
             raise httpx.ConnectError("refused")
         assert request.url.params["token"] == "rasa-token" and request.url.params["output_channel"] == "latest"
         conversation = request.url.path.split("/")[2]
-        self.events.append((conversation, json.loads(request.content)))
+        body = json.loads(request.content)
+        for event in body if isinstance(body, list) else [body]:
+            self.events.append((conversation, event))
         return httpx.Response(200, json={})
 
     def texts(self) -> list[str]:
@@ -178,7 +180,7 @@ def test_a_whole_live_chat_is_recorded_on_the_ticket_and_ends_with_a_survey(worl
     world.user_says("4")
     assert world.rasa.events[-1][1]["data"]["buttons"] == [{"title": "No comment", "payload": "/deny"}]
     world.user_says("Quick and friendly <b>thanks</b>")
-    assert world.rasa.kinds()[-2:] == ["bot", "resume"] and world.rasa.texts()[-1] == "Thank you for your feedback."
+    assert world.rasa.kinds()[-3:] == ["bot", "resume", "action"] and world.rasa.texts()[-1] == "Thank you for your feedback."
 
     done = bob.get(f"/console/api/chats/{chat}").json()["handoff"]
     assert (done["state"], done["csat_score"], done["csat_comment"]) == ("resolved", 4, "Quick and friendly <b>thanks</b>")
@@ -202,7 +204,7 @@ def test_hand_back_asks_the_survey_in_the_users_language_and_a_skipped_survey_re
     handoff = world.c.handoffs.get(chat)
     assert handoff["state"] == "returned" and handoff["csat_score"] is None
     assert world.rasa.texts()[-1].startswith("Vous parlez à nouveau avec l'assistant")
-    assert world.rasa.kinds()[-1] == "resume"
+    assert world.rasa.kinds()[-2:] == ["resume", "action"]
     assert world.c.tickets.get(handoff["ticket_id"]).status != "resolved"
 
 
@@ -240,7 +242,7 @@ def test_a_user_who_leaves_times_out_to_the_ticket(world):
     world.c.handoffs.poll()
     assert world.c.handoffs.get(chat)["state"] == "timed_out"
     assert world.rasa.texts()[-1] == f"Unfortunately nobody could join the chat. Your ticket #{ticket} stays open; the helpdesk will contact you."
-    assert world.rasa.kinds()[-1] == "resume"
+    assert world.rasa.kinds()[-2:] == ["resume", "action"]
     assert world.c.tickets.get(ticket).status in ("new", "open")
 
 
