@@ -14,7 +14,12 @@ import sys
 import pytest
 
 from escalation.tickets.sqlite_store import SqliteTicketStore
+from helpdesk_service.handoff.errors import DeliveryFailed
+from helpdesk_service.handoff.rasa import RasaClient
 from helpdesk_service.handoff.store import HandoffStore
+from tests.e2e.test_teams import microsoft, teams_rasa  # noqa: F401 - fixtures: the Bot Connector stand-in, a Teams Rasa
+from tests.e2e.test_teams import say as teams_say
+from tests.e2e.test_teams import texts as teams_texts
 from tests.e2e.test_webchat import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT, bot_message, open_chat, say)
 
 pytestmark = pytest.mark.e2e
@@ -175,3 +180,66 @@ def test_an_agent_takes_over_a_chat_live_and_the_user_rates_the_help(browser, st
     bot_message(user, "You are talking to the virtual assistant again")
     shot(user, "user-handed-back")
     assert errors == []
+
+
+def test_an_admin_creates_disables_and_resets_accounts_on_the_page(browser, stack, e2e_env):
+    env = {**os.environ, **e2e_env}
+    done = subprocess.run([sys.executable, "-m", "helpdesk.cli", "accounts", "create", "--role", "admin",
+                           "--user", "root-admin"], input=PASSWORD + "\n", text=True, capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr
+    errors: list[str] = []
+    page = new_page(browser, errors)
+    page.goto(f"{stack.helpdesk_url}/console/accounts")
+    page.get_by_label("User name").fill("root-admin")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#login-error")).to_contain_text("wrong user name or password")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"^http://[^/?]+/console/accounts$"))
+    expect(page.locator("#accounts tr", has_text="root-admin")).to_contain_text("admin")
+
+    page.get_by_label("User name").fill("cara")
+    page.get_by_label("Role").select_option("editor")
+    page.get_by_label("Password (at least 10 characters)").fill("short")
+    page.get_by_role("button", name="Create").click()
+    expect(page.locator("#accounts-error")).to_contain_text("at least 10 characters")
+    page.get_by_label("Password (at least 10 characters)").fill(PASSWORD)
+    page.get_by_role("button", name="Create").click()
+    row = page.locator("#accounts tr", has_text="cara")
+    expect(row).to_contain_text("editor")
+    expect(row).to_contain_text("active")
+    row.get_by_role("button", name="Disable").click()
+    expect(row).to_contain_text("disabled")
+    page.once("dialog", lambda dialog: dialog.accept("another long password"))
+    row.get_by_role("button", name="Reset password").click()
+    expect(page.locator("#accounts-error")).to_have_text("Password of cara changed.")
+    shot(page, "accounts")
+    assert errors == []
+
+
+def test_a_teams_user_gets_the_agents_reply_as_a_proactive_message(teams_rasa, microsoft, stack):
+    """Teams: the chat is handed over and paused as on the web; the agent's reply, sent to Rasa's API as
+    the service sends it, reaches the user through the Bot Connector by the stored conversation reference."""
+    handoffs = HandoffStore(stack.data_path / "handoff.db")
+    handoffs.set_presence("teams-agent", "available", 3)
+    user = "29:teams-handoff"
+    try:
+        replies = teams_say(teams_rasa, microsoft, "teams-handoff", "I want to talk to a person", locale="en-GB")
+        assert "A helpdesk colleague is joining this chat" in teams_texts(replies)
+        handoff = handoffs.live_for(user)
+        assert handoff["channel"] == "botframework" and handoff["state"] == "waiting"
+        assert teams_say(teams_rasa, microsoft, "teams-handoff", "are you there?") == []   # the bot is paused
+
+        rasa = RasaClient(f"http://127.0.0.1:{teams_rasa.rasa.port}", teams_rasa.rasa_token())
+        rasa.send(user, "Hello, ana here. <b>Restart Outlook</b>")
+        sent = microsoft.take()
+        assert [a["path"] for a in sent] == ["/v3/conversations/a:teams-handoff-conversation/activities"]
+        assert sent[0]["body"]["text"] == "Hello, ana here. <b>Restart Outlook</b>"
+        assert sent[0]["body"]["recipient"]["id"] == user
+        with pytest.raises(DeliveryFailed):                 # nobody of that id wrote since Rasa started
+            rasa.send("29:never-wrote", "hello?")
+    finally:
+        handoffs.set_presence("teams-agent", "away", 3)
+        if handoffs.live_for(user):
+            handoffs.update(handoffs.live_for(user)["id"], state="timed_out")
