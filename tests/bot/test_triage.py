@@ -7,8 +7,9 @@ import asyncio
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.triage import (ActionConfirmFacts, ActionCorrectFacts, ActionExplainNeed, ActionParaphrase,
-                                ActionReaskFact, ActionStartTriage, ValidateTriageForm, paraphrase, search_text)
+from bot.actions.confirmation import (ActionConfirmFacts, ActionCorrectFacts, ActionExplainNeed, ActionParaphrase,
+                                      ActionReaskFact)
+from bot.actions.triage import ActionStartTriage, ValidateTriageForm, paraphrase, search_text
 
 
 def make_tracker(text="", intent="inform", slots=None, entities=None, turn_slots=None, language="en"):
