@@ -7,7 +7,8 @@ answered the message by then; only what is stored changes.
 
 endpoints.yml: ``tracker_store: {type: bot.tracker_store.MaskingSQLTrackerStore, ...}``;
 ``mask_personal_data`` (settings ``privacy.mask_personal_data``, set by the launcher) also masks
-e-mail addresses and phone numbers. Like bot/components, this module runs inside Rasa.
+e-mail addresses and phone numbers. Like bot/components, this module runs inside Rasa; loading it
+also applies :mod:`bot.rasa_speedups` (every setup's endpoints file names this tracker store).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_speedups
 from core.privacy import mask
+
+rasa_speedups.apply()
 
 TRUE_VALUES = ("1", "true", "yes", "on")
 

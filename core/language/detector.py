@@ -29,6 +29,9 @@ FREQUENCY_WEIGHT = 1.0
 LEXICON_WEIGHT = 0.5
 UNSUPPORTED_MIN_WORDS = 3
 UNSUPPORTED_MIN_MARGIN = 1.5      # nats per word by which another language's words must be more frequent
+# The unsupported-language check compares wordfreq's small lists on both sides: the large lists of
+# these 15 languages took 470 MB of the action server's memory (docs/performance.md).
+OTHER_LANGUAGES_WORDLIST = "small"
 OTHER_LANGUAGES = ("de", "es", "it", "pt", "pl", "tr", "sv", "da", "nb", "fi", "cs", "ro", "hu", "id", "ca")
 
 
@@ -92,9 +95,10 @@ class LanguageDetector:
         guess, _ = everything.classify(text)
         if guess in self.languages:
             return None
-        supported = max(frequencies.mean_log_frequency(text, lang) for lang in self.languages)
+        wordlist = OTHER_LANGUAGES_WORDLIST
+        supported = max(frequencies.mean_log_frequency(text, lang, wordlist) for lang in self.languages)
         others = [l for l in OTHER_LANGUAGES if l not in self.languages]
-        margin, other = max((frequencies.mean_log_frequency(text, l) - supported, l) for l in others)
+        margin, other = max((frequencies.mean_log_frequency(text, l, wordlist) - supported, l) for l in others)
         if margin < UNSUPPORTED_MIN_MARGIN:
             return None
         return guess if guess in others else other
