@@ -25,7 +25,7 @@ import socket
 from pathlib import Path
 
 from core.settings import PROJECT_ROOT, Settings
-from helpdesk.launcher import LaunchError, Service, Services, model_path, rasa_credentials, rasa_executable
+from helpdesk.launcher import LaunchError, Service, Services, model_path, rasa_executable
 
 HAPROXY_TIMEOUTS = {"connect": "5s", "client": "120s", "server": "120s", "tunnel": "1h",
                     "http-request": "10s", "queue": "30s"}
@@ -181,6 +181,14 @@ def scaled_credentials(settings: Settings, env: dict[str, str]) -> Path:
     return path
 
 
+def rasa_command(settings: Settings, port: int, credentials: Path, interface: str = "127.0.0.1") -> list[str]:
+    """One Rasa process of the scaled setup (deploy/ runs the same with its own paths and token)."""
+    return [str(rasa_executable(settings)), "run", "--enable-api", "--cors", "*",
+            "--auth-token", settings.rasa_token(), "--interface", interface, "--port", str(port),
+            "--model", str(model_path(settings)), "--credentials", str(credentials),
+            "--endpoints", str(settings.project_root / "bot" / "endpoints.scale.yml")]
+
+
 class ScaledServices(Services):
     """The helpdesk service, the action server, N Rasa processes and HAProxy; as :class:`Services`."""
 
@@ -191,7 +199,6 @@ class ScaledServices(Services):
         check_backing_services(settings)
         self.env.update(scale_environment(settings))
         self.env["HELPDESK_RASA_PROCESS_COUNT"] = str(settings.scale.rasa_processes)
-        root = settings.project_root
         r = settings.rasa
         single = next(s for s in self.services if s.name == "rasa")
         others = [s for s in self.services if s.name != "rasa"]
@@ -200,10 +207,7 @@ class ScaledServices(Services):
         self.ports = rasa_ports(settings)
         rasas = []
         for i, port in enumerate(self.ports, 1):
-            cmd = [str(rasa_executable(settings)), "run", "--enable-api", "--cors", "*",
-                   "--auth-token", settings.rasa_token(), "--interface", "127.0.0.1", "--port", str(port),
-                   "--model", str(model_path(settings)), "--credentials", str(credentials),
-                   "--endpoints", str(root / "bot" / "endpoints.scale.yml")]
+            cmd = rasa_command(settings, port, credentials)
             rasas.append(Service(f"rasa-{i}", cmd, f"http://127.0.0.1:{port}/status?token={settings.rasa_token()}",
                                  log_path=logs / f"rasa-{i}.log"))
         config = settings.data_path / "haproxy.cfg"
