@@ -57,8 +57,26 @@ def bench_environment(tmp: Path, scale: int = 0) -> dict[str, str]:
             "HELPDESK_SCALE__RASA_PROCESSES": str(scale),
             "HELPDESK_SCALE__FIRST_RASA_PORT": str(free_port()),
             "HELPDESK_SCALE__POSTGRES_DB": f"helpdesk_{tmp.name.replace('-', '_').lower()}"[:60],
+            "HELPDESK_SCALE__RABBITMQ_QUEUE": f"helpdesk-{tmp.name}",
         })
     return env
+
+
+def drop_run_resources(settings: Settings) -> None:
+    """After a benchmark or test run on this machine: drop its PostgreSQL database and its RabbitMQ
+    queue (nobody consumes it), with the command-line tools of the local servers; best effort."""
+    import subprocess
+
+    s = settings.scale
+    commands = [["psql", "-h", s.postgres_host, "-p", str(s.postgres_port), "-U", s.postgres_user, "-d",
+                 s.postgres_login_db, "-c", f'DROP DATABASE IF EXISTS "{s.postgres_db}"'],
+                ["rabbitmqctl", "delete_queue", s.rabbitmq_queue]]
+    for cmd in commands:
+        try:
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+                           env={**os.environ, "PGPASSWORD": s.postgres_password})
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
 
 def rasa_ports(settings: Settings, processes: int | None = None) -> list[int]:

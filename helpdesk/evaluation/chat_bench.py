@@ -448,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
                 asyncio.run(bench(setup, url, ours, processes))
             finally:
                 services.stop()
+                if scale:
+                    from helpdesk.scale import drop_run_resources
+                    drop_run_resources(services.settings)
     for i, (name, url) in enumerate(externals):
         processes = processes_of_last if i == len(externals) - 1 else {}
         print(f"\nDriving {name} at {url}", flush=True)
