@@ -66,9 +66,9 @@ def rasa_url(services, name: str | None = None) -> str:
 
 
 def tracker(services, sender: str) -> dict:
+    """The stored conversation, through HAProxy (whichever Rasa process is up reads PostgreSQL)."""
     s = services.settings
-    port = services.ports[0]
-    response = httpx.get(f"http://127.0.0.1:{port}/conversations/{sender}/tracker",
+    response = httpx.get(f"http://{s.rasa.host}:{s.rasa.port}/conversations/{sender}/tracker",
                          params={"token": s.rasa_token()}, timeout=60)
     assert response.status_code == 200, response.text
     return response.json()
