@@ -338,7 +338,7 @@ def print_table(results: list[LevelResult]) -> None:
 def start_own(scale: int, tmp: Path):
     """Our services (``scale`` 0: the default embedded setup of ``make run``) on free ports with
     their own data folder; returns (REST URL, processes to measure, object to stop)."""
-    from helpdesk.launcher import build_kb, model_path, train_if_needed
+    from helpdesk.launcher import build_kb, train_if_needed
     from core.settings import load_settings
     from helpdesk.scale import bench_environment
 
@@ -347,8 +347,7 @@ def start_own(scale: int, tmp: Path):
     os.environ.update(env)
     try:
         settings = load_settings()
-        if not model_path(settings).is_file():
-            train_if_needed(load_settings(rasa={"model_dir": PROJECT_ROOT / "models"}))
+        train_if_needed(settings)          # the project's models/ folder, as make run: trains only when stale
         build_kb(settings)
         if scale:
             from helpdesk.scale import ScaledServices
