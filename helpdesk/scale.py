@@ -216,10 +216,8 @@ class ScaledServices(Services):
         super().__init__(settings)
         check_backing_services(settings)
         self.env.update(scale_environment(settings))
-        self.env["HELPDESK_RASA_PROCESS_COUNT"] = str(settings.scale.rasa_processes)
         r = settings.rasa
-        single = next(s for s in self.services if s.name == "rasa")
-        others = [s for s in self.services if s.name != "rasa"]
+        others = [s for s in self.services if s.name != "rasa"]     # the helpdesk service, the action server
         credentials = scaled_credentials(settings, self.env)
         logs = settings.data_path / "logs"
         self.ports = rasa_ports(settings)
@@ -233,7 +231,6 @@ class ScaledServices(Services):
         proxy = Service("haproxy", [haproxy_executable(), "-db", "-f", str(config)], f"http://{r.host}:{r.port}/",
                         log_path=logs / "haproxy.log")
         self.services = others + rasas + [proxy]
-        del single
 
     def chat_url(self) -> str:
         r = self.settings.rasa
@@ -249,13 +246,6 @@ class ScaledServices(Services):
             return
         self._start(service)
         self._wait_healthy(service)
-
-
-def run_scaled(settings: Settings, processes: int | None = None) -> int:
-    """``helpdesk run --scale N``: as ``make run``, with the scaled setup."""
-    from helpdesk.launcher import run
-
-    return run(settings, services_factory=lambda s: ScaledServices(s, processes))
 
 
 def describe(settings: Settings) -> str:
