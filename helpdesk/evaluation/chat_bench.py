@@ -153,6 +153,7 @@ class LevelResult:
     conversations: int = 0
     reached_end: int = 0
     missed: dict[str, int] = field(default_factory=dict)
+    missed_samples: list[str] = field(default_factory=list)   # the last reply of a few missed conversations
     cpu_ms_per_turn: dict[str, float] = field(default_factory=dict)
     rss_mb: dict[str, float] = field(default_factory=dict)
     load: str = ""
@@ -223,7 +224,10 @@ class Replayer:
             if conv.ticket and not ticket:
                 found = re.search(conv.ticket, reply_text(last))
                 ticket = found.group(1) if found else ""
-        return re.search(conv.end, reply_text(last)) is not None
+        reached = re.search(conv.end, reply_text(last)) is not None
+        if not reached and len(self.result.missed_samples) < 3:
+            self.result.missed_samples.append(f"{conv.id} ({sender}): {reply_text(last)[:200]!r}")
+        return reached
 
     async def run(self, worker: int, deadline: float, offset: int) -> None:
         n = 0
@@ -316,7 +320,7 @@ def format_level(r: LevelResult) -> str:
     total_cpu = sum(r.cpu_ms_per_turn.values())
     rss = ", ".join(f"{name} {mb:.0f}" for name, mb in r.rss_mb.items())
     total_rss = sum(r.rss_mb.values())
-    missed = f" missed: {r.missed}" if r.missed else ""
+    missed = f" missed: {r.missed} {r.missed_samples}" if r.missed else ""
     return (f"{r.target:<14} c={r.concurrency:<3} {r.turns:>5} turns in {r.seconds:5.1f} s = {turns_per_s:6.1f} turns/s"
             f" | p50 {r.percentile(.5):6.0f}  p95 {r.percentile(.95):6.0f}  p99 {r.percentile(.99):6.0f} ms"
             f" | errors {r.errors} | conversations {r.reached_end}/{r.conversations} reached their end{missed}\n"
