@@ -121,3 +121,23 @@ def test_the_socketio_channel_delivers_through_redis_when_configured(tmp_path):
         print(type(plain.sio.manager).__name__)
     """, tmp_path)
     assert out.split("\n")[:2] == ["socketio AsyncRedisManager True", "AsyncManager"]
+
+
+@pytest.mark.parametrize("argv, processes, scaled", [(["run"], None, False), (["run", "--scale"], 2, True),
+                                                     (["run", "--scale", "3"], 3, True)])
+def test_helpdesk_run_scale_starts_the_scaled_services(monkeypatch, argv, processes, scaled):
+    import helpdesk.launcher
+    from helpdesk.cli import main
+    from helpdesk.scale import ScaledServices
+
+    seen = {}
+
+    def fake_run(settings, train=True, services_factory=None):
+        seen.update(factory=services_factory, processes=settings.scale.rasa_processes)
+        return 0
+
+    monkeypatch.setattr(helpdesk.launcher, "run", fake_run)
+    assert main(argv) == 0
+    assert (seen["factory"] is ScaledServices) is scaled
+    if scaled:
+        assert seen["processes"] == processes
