@@ -13,7 +13,7 @@ import yaml
 
 from core.settings import PROJECT_ROOT, load_settings
 from helpdesk.launcher import Services
-from helpdesk.scale import HAPROXY_TIMEOUTS, haproxy_config, rasa_command, rasa_ports, scale_environment
+from helpdesk.scale import HAPROXY_TIMEOUTS, HEALTH_CHECK, haproxy_config, rasa_command, rasa_ports, scale_environment
 
 DEPLOY = PROJECT_ROOT / "deploy"
 VARIABLE = re.compile(r"\$\{(\w+)\}")
@@ -148,3 +148,5 @@ def test_the_deployed_haproxy_applies_the_launchers_rules(settings):
                  "use_backend rasa_rest if { path_beg /webhooks/rest/ }"):
         assert rule in ours and rule in deployed, rule
     assert f"bind :{settings.rasa.port}" in deployed
+    assert HEALTH_CHECK in ours and HEALTH_CHECK in deployed
+    assert " backup" in ours and " backup" in deployed      # tried when every check fails at once

@@ -4,6 +4,7 @@ run in .venv-rasa as Rasa runs them. HAProxy must be installed (scripts/install-
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import textwrap
@@ -32,7 +33,8 @@ def test_haproxy_accepts_the_generated_configuration(settings, tmp_path):
     result = subprocess.run([haproxy_executable(), "-c", "-f", str(config)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr
     text = config.read_text()
-    assert text.count("server rasa") == 6            # three processes in both backends
+    assert len(re.findall(r"server rasa\d 127.0.0.1:\d+ check", text)) == 6     # three processes in both backends
+    assert len(re.findall(r"server rasa\d-unchecked 127.0.0.1:\d+ backup", text)) == 6
     assert f"bind {settings.rasa.host}:{settings.rasa.port}" in text
 
 
