@@ -42,6 +42,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_port_range(count: int, attempts: int = 50) -> int:
+    """A port such that it and the ``count - 1`` ports after it are free (for rasa-1 .. rasa-N)."""
+    from helpdesk.launcher import port_in_use
+
+    for _ in range(attempts):
+        first = free_port()
+        if first + count < 65536 and not any(port_in_use(first + i) for i in range(1, count)):
+            return first
+    raise LaunchError(f"no {count} consecutive free ports found")
+
+
 def bench_environment(tmp: Path, scale: int = 0) -> dict[str, str]:
     """HELPDESK_* settings for a benchmark or test run: free ports, its own data folder under
     ``tmp``, the project's trained model; scaled: its own PostgreSQL database and Redis key space."""
@@ -60,7 +71,7 @@ def bench_environment(tmp: Path, scale: int = 0) -> dict[str, str]:
     if scale:
         env.update({
             "HELPDESK_SCALE__RASA_PROCESSES": str(scale),
-            "HELPDESK_SCALE__FIRST_RASA_PORT": str(free_port()),
+            "HELPDESK_SCALE__FIRST_RASA_PORT": str(free_port_range(scale)),
             "HELPDESK_SCALE__POSTGRES_DB": f"helpdesk_{tmp.name.replace('-', '_').lower()}"[:60],
             "HELPDESK_SCALE__RABBITMQ_QUEUE": f"helpdesk-{tmp.name}",
         })

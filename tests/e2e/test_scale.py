@@ -23,7 +23,7 @@ import pytest
 from core.settings import load_settings
 from escalation.tickets.sqlite_store import SqliteTicketStore
 from helpdesk.launcher import build_kb
-from helpdesk.scale import ScaledServices, drop_run_resources, free_port
+from helpdesk.scale import ScaledServices, drop_run_resources, free_port, free_port_range
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +41,7 @@ def scaled(e2e_env, trained_settings, tmp_path_factory):
            "HELPDESK_TICKETS__SQLITE_PATH": str(tmp / "data" / "tickets.db"),
            "HELPDESK_SERVICE__PORT": str(service_port), "HELPDESK_SERVICE__PUBLIC_URL": f"http://127.0.0.1:{service_port}",
            "HELPDESK_RASA__PORT": str(free_port()), "HELPDESK_RASA__ACTIONS_PORT": str(free_port()),
-           "HELPDESK_SCALE__RASA_PROCESSES": "2", "HELPDESK_SCALE__FIRST_RASA_PORT": str(free_port()),
+           "HELPDESK_SCALE__RASA_PROCESSES": "2", "HELPDESK_SCALE__FIRST_RASA_PORT": str(free_port_range(2)),
            "HELPDESK_SCALE__POSTGRES_DB": f"helpdesk_test_{os.getpid()}_{int(time.time())}",
            "HELPDESK_SCALE__RABBITMQ_QUEUE": f"helpdesk-test-{os.getpid()}-{int(time.time())}"}
     with pytest.MonkeyPatch.context() as mp:
