@@ -50,8 +50,8 @@ def scaled(e2e_env, trained_settings, tmp_path_factory):
         settings = load_settings()
         build_kb(settings)
         services = ScaledServices(settings)   # LaunchError (test error) when Redis, PostgreSQL or RabbitMQ is down
-    services.start()
     try:
+        services.start()
         yield services
     finally:
         services.stop()
