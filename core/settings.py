@@ -177,6 +177,34 @@ class PrivacySettings(BaseModel):
     mask_personal_data: bool = False
 
 
+class ScaleSettings(BaseModel):
+    """The scaled setup (``helpdesk run --scale N``, helpdesk/scale.py, docs/performance.md): several
+    Rasa processes behind HAProxy on ``rasa.port``, sharing Redis (lock store, socket.io), PostgreSQL
+    (tracker store) and RabbitMQ (event broker)."""
+
+    rasa_processes: int = Field(default=2, ge=1, le=32)
+    first_rasa_port: int = 5100             # rasa-1 listens here, rasa-2 on the next port ...
+    haproxy_stats_port: int | None = None   # HAProxy's stats page, when set
+    redis_host: str = "127.0.0.1"
+    redis_port: int = 6379
+    redis_lock_db: int = 1
+    redis_socketio_db: int = 2
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_db: str = "helpdesk_tracker"
+    postgres_login_db: str = "postgres"     # the database Rasa connects to first to create postgres_db
+    postgres_user: str = "postgres"
+    postgres_password: str = ""             # HELPDESK_SCALE__POSTGRES_PASSWORD
+    rabbitmq_host: str = "127.0.0.1"
+    rabbitmq_port: int = 5672
+    rabbitmq_user: str = "guest"
+    rabbitmq_password: str = "guest"        # HELPDESK_SCALE__RABBITMQ_PASSWORD; guest only works on 127.0.0.1
+    rabbitmq_queue: str = "helpdesk-analytics"
+    lock_lifetime_seconds: int = Field(default=120, ge=10)  # Rasa's 60 s default is shorter than a slow escalation
+    sql_pool_size: int = Field(default=5, ge=1)             # per Rasa process; Rasa's default 50 + 100 overflow
+    sql_max_overflow: int = Field(default=10, ge=0)         # exceeds PostgreSQL's 100 connections at 1 process
+
+
 class OpeningHours(BaseModel):
     """When agents can take chats: weekdays (mon..sun) and a daily window, in ``timezone``."""
 
@@ -249,6 +277,7 @@ class Settings(BaseSettings):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     problems: ProblemSettings = Field(default_factory=ProblemSettings)
     rt: RtSettings = Field(default_factory=RtSettings)
+    scale: ScaleSettings = Field(default_factory=ScaleSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @model_validator(mode="after")

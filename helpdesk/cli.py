@@ -124,6 +124,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from helpdesk.launcher import run
 
+    if args.scale is not None:
+        from helpdesk.scale import ScaledServices, describe
+
+        settings = load_settings()
+        if args.scale:
+            settings.scale.rasa_processes = args.scale
+        print(f"Scaled setup: {describe(settings)}", flush=True)
+        return run(settings, train=not args.no_train, services_factory=ScaledServices)
     return run(load_settings(), train=not args.no_train)
 
 
@@ -247,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     run = sub.add_parser("run", help="train if needed, build the KB index, start Rasa, actions and helpdesk")
     run.add_argument("--no-train", action="store_true")
+    run.add_argument("--scale", type=int, nargs="?", const=0, metavar="N",
+                     help="N Rasa processes behind HAProxy with Redis, PostgreSQL and RabbitMQ "
+                          "(settings.yml scale:; N defaults to scale.rasa_processes)")
     run.set_defaults(func=cmd_run)
     shell = sub.add_parser("shell", help="chat in the terminal (rasa shell) with the services of `helpdesk run`")
     shell.set_defaults(func=cmd_shell)

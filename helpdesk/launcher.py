@@ -22,7 +22,12 @@ import httpx
 from core.settings import Settings
 
 MODEL_NAME = "helpdesk"
-START_TIMEOUT = {"helpdesk": 120, "actions": 60, "rasa": 240}
+START_TIMEOUT = {"helpdesk": 120, "actions": 60, "rasa": 240, "haproxy": 30}
+
+
+def start_timeout(name: str) -> int:
+    """Seconds to wait for a service; ``rasa-2`` (helpdesk/scale.py) waits as ``rasa``."""
+    return START_TIMEOUT.get(name) or START_TIMEOUT.get(name.rsplit("-", 1)[0], 240)
 
 
 class LaunchError(RuntimeError):
@@ -197,7 +202,7 @@ class Services:
         log.close()
 
     def _wait_healthy(self, service: Service) -> None:
-        deadline = time.monotonic() + START_TIMEOUT[service.name]
+        deadline = time.monotonic() + start_timeout(service.name)
         while time.monotonic() < deadline:
             if service.process.poll() is not None:
                 raise LaunchError(f"{service.name} exited with {service.process.returncode}; see {service.log_path}\n"
@@ -209,7 +214,7 @@ class Services:
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        raise LaunchError(f"{service.name} not healthy after {START_TIMEOUT[service.name]} s; see {service.log_path}\n"
+        raise LaunchError(f"{service.name} not healthy after {start_timeout(service.name)} s; see {service.log_path}\n"
                           + self.tail(service))
 
     @staticmethod
@@ -244,12 +249,17 @@ class Services:
         self.stop()
 
 
-def run(settings: Settings, train: bool = True) -> int:
-    """``make run``: prepare, start, print the URLs, wait for Ctrl-C, stop everything."""
+def run(settings: Settings, train: bool = True, services_factory=None) -> int:
+    """``make run``: prepare, start, print the URLs, wait for Ctrl-C, stop everything.
+    ``services_factory(settings)``: another set of processes (helpdesk/scale.py)."""
     if train:
         train_if_needed(settings)
     build_kb(settings)
-    services = Services(settings)
+    try:
+        services = (services_factory or Services)(settings)
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     def _interrupt(*_):
         raise KeyboardInterrupt
 

@@ -181,7 +181,8 @@ def test_a_typed_password_is_refused_and_masked(stack, chat):
     stored = store(stack).get(ticket_id).model_dump_json()
     assert "Sunflower77" not in stored and "[hidden]" in stored
     # nor in the conversation Rasa keeps (bot/tracker_store.py)
-    tracker_db = (stack.data_path / "rasa_tracker.db").read_bytes()
+    # the database file and its write-ahead log (bot/tracker_store.py: WAL mode)
+    tracker_db = b"".join(path.read_bytes() for path in stack.data_path.glob("rasa_tracker.db*"))
     assert b"Sunflower77" not in tracker_db and b"outlook keeps asking" in tracker_db
 
 
