@@ -50,6 +50,13 @@ eval-nlu: install
 bench-nlu: install
 	$(VENV)/python -m helpdesk.evaluation.nlu_latency   # [--model models/x.tar.gz] [-n 500]
 
+SET ?= test
+eval-conversations: install
+	$(VENV)/python -m helpdesk.evaluation.conversations --set $(SET)   # SET=dev for tuning; the test set is sealed
+
+eval-since: install
+	$(VENV)/python -m helpdesk.evaluation.since   # our time expressions vs dateparser
+
 eval-kb: install
 	$(VENV)/python -m helpdesk.evaluation.kb
 
@@ -62,4 +69,4 @@ bench-chat: install
 	scripts/install-haproxy
 	$(VENV)/python -m helpdesk.evaluation.chat_bench $(BENCH_ARGS)
 
-.PHONY: help install test-deps train kb-index run test bench-lang eval-nlu bench-nlu eval-kb bench-kb bench-chat run-scaled
+.PHONY: help install test-deps train kb-index run test bench-lang eval-nlu bench-nlu eval-conversations eval-since eval-kb bench-kb bench-chat run-scaled

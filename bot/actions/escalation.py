@@ -17,7 +17,8 @@ from bot.actions.consent import GRANTED, ask_consent, consent_needed
 from bot.actions.conversation import latest_text, requester, session_start, transcript
 from bot.actions.errors import ActionError, HelpdeskUnavailable, NotFound
 from bot.actions.handoff import offer_handoff
-from bot.actions.triage import fact_values
+from bot.actions.security_check import triage_instead
+from bot.actions.triage import fact_values, languages_for
 from bot.actions.triage_data import triage_data
 from escalation import intake
 from escalation.tickets.model import Requester, SuggestedArticle, TicketRequest
@@ -41,11 +42,11 @@ def ticket_draft(tracker: Tracker, reason: str) -> TicketRequest:
     for name in ("check_results", "complaint_text"):
         if tracker.get_slot(name):
             facts[name] = tracker.get_slot(name)
-    if facts.get("since"):
+    if facts.get("since") and facts["since"] != "unknown":
         now = datetime.now(ZoneInfo(settings.timezone)).replace(tzinfo=None)
         since_iso = normalise_time(str(facts["since"]), language, now=now)
-        if since_iso:
-            facts["since_iso"] = since_iso
+        if since_iso:   # never later than now ("since this morning" said at 7:00 is now)
+            facts["since_iso"] = min(since_iso, now.isoformat(timespec="minutes"))
     data = triage_data()
     paraphrase = tracker.get_slot("paraphrase")
     consent = tracker.get_slot("remote_consent")
@@ -62,7 +63,7 @@ def ticket_draft(tracker: Tracker, reason: str) -> TicketRequest:
         remote_control_consent=None if consent is None else consent == GRANTED,
         remote_control_consent_at=tracker.get_slot("remote_consent_at"),
         urgency=data.urgency_for(facts, tracker.get_slot("category")),
-        impact=data.impact_for(facts.get("scope"), tracker.get_slot("category")),
+        impact=data.impact_for(facts.get("scope"), tracker.get_slot("category"), languages_for(tracker)),
         transcript=transcript(tracker, settings.privacy.mask_personal_data),
         suggested_articles=[SuggestedArticle(article_id=a, outcome="solved" if solved else "not_solved")
                             for a in suggested],
@@ -160,6 +161,9 @@ class ActionSecurityIncident(Action):
         return "action_security_incident"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        instead = await triage_instead(dispatcher, tracker, domain)   # no clear security signal
+        if instead is not None:
+            return instead
         category = tracker.get_slot("category") or "security"
         dispatcher.utter_message(response=f"utter_security_advice_{category}")
         draft = ticket_draft(tracker, "security")   # urgency and impact: category_levels in bot/triage.yml

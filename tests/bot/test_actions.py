@@ -14,7 +14,7 @@ from bot.actions.dialogue import ActionHandleUnclear
 from bot.actions.escalation import ActionEscalate, ActionTicketStatus
 from bot.actions.language import ValidateSlotMappings
 from bot.actions.self_service import ActionArticleSolved
-from bot.actions.triage import ActionConfirmFacts
+from bot.actions.confirmation import ActionConfirmFacts
 from tests.bot.conftest import HIT
 
 
