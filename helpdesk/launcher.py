@@ -243,8 +243,39 @@ class Services:
         self.stop()
 
 
+def ensure_rt(settings: Settings) -> subprocess.Popen | None:
+    """With ``tickets.backend: rt``: RT must answer and be set up. A local RT that is down is started
+    (returned, to be stopped at exit); otherwise LaunchError names the command that fixes it."""
+    if settings.tickets.backend != "rt":
+        return None
+    from escalation.errors import BackendUnavailable
+    from escalation.tickets import rt_process
+    from escalation.tickets.rt import bot_password_file
+
+    if not bot_password_file(settings).is_file():
+        raise LaunchError(f"tickets.backend is rt but RT is not set up for the assistant "
+                          f"({bot_password_file(settings)} is missing): run `.venv/bin/helpdesk rt setup` first")
+    if rt_process.answers(settings):
+        return None
+    if not (settings.rt_agent.start_with_run and rt_process.can_start(settings)):
+        raise LaunchError(f"RT at {settings.rt.url} does not answer: start it with `{rt_process.start_hint(settings)}`")
+    log = settings.data_path / "logs" / "rt.log"
+    print(f"Starting RT: {rt_process.start_hint(settings)} (log: {log})", flush=True)
+    try:
+        return rt_process.start(settings, log)
+    except BackendUnavailable as exc:
+        raise LaunchError(f"{exc}; or start RT yourself: `{rt_process.start_hint(settings)}`") from exc
+
+
 def run(settings: Settings, train: bool = True) -> int:
     """``make run``: prepare, start, print the URLs, wait for Ctrl-C, stop everything."""
+    from escalation.tickets import rt_process
+
+    try:
+        rt = ensure_rt(settings)
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if train:
         train_if_needed(settings)
     build_kb(settings)
@@ -264,6 +295,8 @@ def run(settings: Settings, train: bool = True) -> int:
         print(f"  Rasa HTTP API:      http://{r.host}:{r.port}/status?token=<{settings.data_path / 'rasa_token'}>")
         print(f"  Action server:      http://{r.host}:{r.actions_port}/health")
         print(f"  Helpdesk service:   {settings.helpdesk_url}/docs")
+        if settings.tickets.backend == "rt":
+            print(f"  Request Tracker:    {settings.rt.url} (tickets)")
         if all(services.env.get(name) for name in TEAMS_ENV):
             print(f"  Teams (Bot Framework): POST http://{r.host}:{r.port}/webhooks/botframework/webhook")
         print("Press Ctrl-C to stop.", flush=True)
@@ -280,6 +313,7 @@ def run(settings: Settings, train: bool = True) -> int:
         return 1
     finally:
         services.stop()
+        rt_process.stop(rt)
 
 
 def shell(settings: Settings) -> int:

@@ -52,7 +52,7 @@ CUSTOM_FIELDS: dict[str, tuple[str, str]] = {
     "Remote-control consent at": ("Freeform", "when the user answered (ISO 8601, local time with offset)"),
 }
 JSON_NAME = "helpdesk-ticket.json"
-START_HINT = "/usr/share/request-tracker5/libexec/rt-server --server Starlet --host 127.0.0.1 --port 8080"
+RT_SERVER = "/usr/share/request-tracker5/libexec/rt-server"
 CONSENT = {True: "yes", False: "no"}
 RT_PRIORITY = {"P1": 100, "P2": 75, "P3": 50, "P4": 25}
 TO_RT_STATUS = {"new": "new", "open": "open", "pending": "stalled", "resolved": "resolved", "closed": "resolved"}
@@ -122,9 +122,11 @@ class RtTicketBackend:
         try:
             response = self._client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
+            port = httpx.URL(self.url).port or 80
             raise BackendUnavailable(
                 f"RT at {self.url} does not answer ({exc.__class__.__name__}: {exc}); start it with "
-                f"`{START_HINT}` (or `make run`, which starts it), or correct rt.url / HELPDESK_RT__URL") from exc
+                f"`{RT_SERVER} --server Starlet --host 127.0.0.1 --port {port}` (`make run` starts it too), "
+                "or correct rt.url (HELPDESK_RT__URL)") from exc
         if response.status_code == 404:
             raise TicketNotFound(f"RT {path}: not found")
         if response.status_code == 401:
