@@ -40,3 +40,21 @@ def shown(value: str | datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") 
 def stored(value: datetime) -> str:
     """A time as stored in data meant for other systems: UTC, ISO 8601 with its offset."""
     return aware(value).astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def relative_day(value: str | datetime, zone: str, now: datetime | None = None,
+                 time_format: str = "%H:%M", date_format: str = "%d/%m") -> tuple[str, dict[str, str]]:
+    """How to say a moment to a user: the kind of phrase and its values, in the configured zone.
+
+    kind: ``today``, ``tomorrow``, ``weekday`` (within the next 6 days) or ``date``; values: ``time``,
+    ``weekday`` (mon..sun, the key of a per-language name), ``date`` and ``zone`` (CET, CEST). The words
+    themselves are per-language data (the bot's responses ``utter_due_<kind>``)."""
+    when = local(value, zone)
+    today = (now.astimezone(ZoneInfo(zone)) if now else datetime.now(ZoneInfo(zone))).date()
+    days = (when.date() - today).days
+    kind = "today" if days <= 0 else "tomorrow" if days == 1 else "weekday" if days < 7 else "date"
+    return kind, {"time": when.strftime(time_format), "weekday": WEEKDAY_KEYS[when.weekday()],
+                  "date": when.strftime(date_format), "zone": when.tzname() or zone}

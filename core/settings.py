@@ -260,6 +260,17 @@ class EmailTicketSettings(BaseModel):
     store_path: Path | None = None  # default: <data_dir>/email_tickets.db
 
 
+class ChatPushSettings(BaseModel):
+    """When an escalation kept in the outbox becomes a ticket, the service asks Rasa to tell the user
+    (``POST /conversations/<sender>/trigger_intent``, intent ``EXTERNAL_ticket_created``). Only the
+    channels listed can push a message outside a user's turn (socket.io: the web chat); elsewhere
+    (REST, Teams through Rasa's botframework channel) the user learns it with their next message."""
+
+    enabled: bool = True
+    channels: list[str] = Field(default_factory=lambda: ["socketio"])
+    timeout_seconds: float = 10.0
+
+
 class DisplaySettings(BaseModel):
     """How times are shown to users and agents (in ``timezone``, the zone named)."""
 
@@ -319,6 +330,7 @@ class Settings(BaseSettings):
     rt_agent: RtAgentSettings = Field(default_factory=RtAgentSettings)
     email: EmailTicketSettings = Field(default_factory=EmailTicketSettings)
     display: DisplaySettings = Field(default_factory=DisplaySettings)
+    chat_push: ChatPushSettings = Field(default_factory=ChatPushSettings)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
@@ -342,6 +354,10 @@ class Settings(BaseSettings):
     def business_timezone(self) -> str:
         """The zone of the SLA calendar (``sla.calendar.timezone``, else ``timezone``)."""
         return self.sla.calendar.timezone or self.timezone
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.rasa.host}:{self.rasa.port}"
 
     @property
     def helpdesk_url(self) -> str:

@@ -23,6 +23,9 @@ def transcript(tracker: Tracker, personal_data: bool = False) -> list[dict[str, 
         if kind not in ("user", "bot"):
             continue
         text = event.get("text") or ""
+        buttons = [b.get("title") for b in (event.get("data") or {}).get("buttons") or [] if b.get("title")]
+        if buttons and kind == "bot":   # the choices offered (other articles, yes/no) belong to the line
+            text = "\n".join([text, *(f"- {title}" for title in buttons)]).strip()
         if not text and kind == "bot":
             continue
         if text.startswith("/"):  # button payloads such as /affirm

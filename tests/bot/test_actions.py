@@ -203,7 +203,8 @@ def test_close_and_add_info_act_on_the_requesters_latest_ticket(helpdesk):
     messages, _ = run(ActionCloseTicket(), tracker(sender="carol", intent="close_ticket"))
     assert messages[0]["response"] == "utter_ticket_closed"
     ticket = next(iter(helpdesk.tickets.values()))
-    assert ticket["status"] == "resolved" and [c["text"] for c in ticket["comments"]] == ["the error is 0x800CCC0E"]
+    assert ticket["status"] == "resolved" and [c["text"] for c in ticket["comments"]] == [
+        "the error is 0x800CCC0E", "Closed by the requester: mijn VPN werkt niet"]   # the user's words: the reason
     messages, _ = run(ActionCloseTicket(), tracker(sender="dave", intent="close_ticket"))
     assert messages[0]["response"] == "utter_no_tickets"
 
