@@ -37,8 +37,9 @@ def render_text(draft: TicketDraft, zone: str) -> str:
     if draft.facts:
         lines += ["", "Facts:"] + [f"- {k}: {v}" for k, v in draft.facts.items()]
     if draft.suggested_articles:
-        lines += ["", "KB articles suggested (the user's answer):"]
-        lines += [f"- {a.article_id}{' ' + repr(a.title) if a.title else ''}: {a.outcome}" for a in draft.suggested_articles]
+        lines += ["", "KB articles offered (the user's answer; suggested = offered, not opened):"]
+        lines += [f"- {a.article_id}" + (f' "{a.title}"' if a.title else "") + f": {a.outcome}"
+                  for a in draft.suggested_articles]
     if draft.transcript:
         first = next((line.timestamp for line in draft.transcript if line.timestamp), None)
         zone_name = local(first, zone).tzname() if first else zone

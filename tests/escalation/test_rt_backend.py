@@ -61,7 +61,7 @@ def test_create_get_is_idempotent_and_holds_every_field(rt_backend):
     body = rt_backend.request("GET", f"/ticket/{ticket.id}/attachments", params={
         "fields": "Content,ContentType", "per_page": 20})["items"]
     text = next(a["Content"] for a in body if a["ContentType"] == "text/plain")
-    assert "vpn-cannot-connect 'VPN maakt geen verbinding': not_solved" in text
+    assert 'vpn-cannot-connect "VPN maakt geen verbinding": not_solved' in text
     assert "Remote-control consent: yes (2026-03-02 10:12 CET)" in text
 
 
