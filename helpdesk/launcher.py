@@ -7,6 +7,7 @@ server on 127.0.0.1, wait until each answers its health check, and stop all on e
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import signal
@@ -245,7 +246,7 @@ class Services:
 
 def ensure_rt(settings: Settings) -> subprocess.Popen | None:
     """With ``tickets.backend: rt``: RT must answer and be set up. A local RT that is down is started
-    (returned, to be stopped at exit); otherwise LaunchError names the command that fixes it."""
+    and stopped when this process exits; otherwise LaunchError names the command that fixes it."""
     if settings.tickets.backend != "rt":
         return None
     from escalation.errors import BackendUnavailable
@@ -262,17 +263,18 @@ def ensure_rt(settings: Settings) -> subprocess.Popen | None:
     log = settings.data_path / "logs" / "rt.log"
     print(f"Starting RT: {rt_process.start_hint(settings)} (log: {log})", flush=True)
     try:
-        return rt_process.start(settings, log)
+        process = rt_process.start(settings, log)
     except BackendUnavailable as exc:
         raise LaunchError(f"{exc}; or start RT yourself: `{rt_process.start_hint(settings)}`") from exc
+    atexit.register(rt_process.stop, process)
+    print(f"  RT is up: {settings.rt.url} (tickets; stopped with the rest)", flush=True)
+    return process
 
 
 def run(settings: Settings, train: bool = True) -> int:
     """``make run``: prepare, start, print the URLs, wait for Ctrl-C, stop everything."""
-    from escalation.tickets import rt_process
-
     try:
-        rt = ensure_rt(settings)
+        ensure_rt(settings)
     except LaunchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -295,8 +297,6 @@ def run(settings: Settings, train: bool = True) -> int:
         print(f"  Rasa HTTP API:      http://{r.host}:{r.port}/status?token=<{settings.data_path / 'rasa_token'}>")
         print(f"  Action server:      http://{r.host}:{r.actions_port}/health")
         print(f"  Helpdesk service:   {settings.helpdesk_url}/docs")
-        if settings.tickets.backend == "rt":
-            print(f"  Request Tracker:    {settings.rt.url} (tickets)")
         if all(services.env.get(name) for name in TEAMS_ENV):
             print(f"  Teams (Bot Framework): POST http://{r.host}:{r.port}/webhooks/botframework/webhook")
         print("Press Ctrl-C to stop.", flush=True)
@@ -313,7 +313,6 @@ def run(settings: Settings, train: bool = True) -> int:
         return 1
     finally:
         services.stop()
-        rt_process.stop(rt)
 
 
 def shell(settings: Settings) -> int:
