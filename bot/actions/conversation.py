@@ -54,8 +54,11 @@ def latest_text(tracker: Tracker) -> str:
 
 def requester(tracker: Tracker) -> dict[str, Any]:
     """Who the ticket is for: the channel's user id, the channel, the display name the channel gave
-    (Teams), and the e-mail address the user typed."""
-    name = next((str((e.get("metadata") or {}).get("name"))[:200] for e in reversed(tracker.events)
-                 if e.get("event") == "user" and (e.get("metadata") or {}).get("name")), None)
+    (Teams), and the e-mail address the user typed or the channel gave (message metadata ``email``)."""
+    def given(key: str) -> str | None:   # what the channel says about the user (Teams, a signed web session)
+        return next((str((e.get("metadata") or {}).get(key))[:200] for e in reversed(tracker.events)
+                     if e.get("event") == "user" and (e.get("metadata") or {}).get(key)), None)
+
+    email = tracker.get_slot("email") or given("email")
     return {"id": tracker.sender_id, "channel": tracker.get_latest_input_channel() or "rest",
-            "name": name, "email": tracker.get_slot("email")}
+            "name": given("name"), "email": email if email and "@" in email else None}

@@ -122,13 +122,13 @@ def due_words(domain: Dict[Text, Any], language: str | None, iso: str | None) ->
 
 
 def local_time(iso: str | None) -> str:
-    """An ISO timestamp as the user reads it: 'HH:MM' today, else 'DD/MM HH:MM' (settings timezone)."""
+    """An ISO timestamp as the user reads it: 'HH:MM (CET)' today, else 'DD/MM HH:MM (CET)' (settings timezone)."""
     if not iso:
         return "?"
     zone = ZoneInfo(runtime.settings().timezone)
     when = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(zone)
     today = datetime.now(zone).date()
-    return when.strftime("%H:%M") if when.date() == today else when.strftime("%d/%m %H:%M")
+    return (when.strftime("%H:%M") if when.date() == today else when.strftime("%d/%m %H:%M")) + f" ({when.tzname()})"
 
 
 async def earlier_related(tracker: Tracker, category: str | None) -> dict | None:
