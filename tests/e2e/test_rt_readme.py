@@ -96,7 +96,7 @@ def test_readme_rt_section_literally(readme_env):
     assert port_free(rt_port), "RT must be down before `make run` (the setup stops what it started)"
     log = settings.data_path / "run.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen(["bash", "-c", f"exec {run}"], cwd=PROJECT_ROOT, env=readme_env, stdout=out,
+        process = subprocess.Popen(["bash", "-c", run], cwd=PROJECT_ROOT, env=readme_env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 400
