@@ -156,12 +156,11 @@ class EscalationService:
     def set_status(self, ref: str, status: Status, reason: str | None = None) -> TicketOut:
         """Change the status; with a ``reason`` (the requester's words when closing) it is first added to
         the ticket as a comment, so agents see why it was closed."""
-        ticket_id = self._backend_id(ref)
+        comment = None
         if reason and reason.strip():
-            self.backend.add_comment(ticket_id, f"Closed by the requester: {intake.mask_text(self.settings, reason.strip())}"
-                                     if status in ("resolved", "closed") else intake.mask_text(self.settings, reason),
-                                     "user")
-        ticket = self.backend.set_status(ticket_id, status)
+            comment = intake.mask_text(self.settings, reason.strip())
+            comment = f"Closed by the requester: {comment}" if status in ("resolved", "closed") else comment
+        ticket = self.backend.set_status(self._backend_id(ref), status, comment)
         if status in ("resolved", "closed") and ticket.reference:
             self.problems.close_incident(ticket.reference)
         return self._out(ticket, "delivered")

@@ -122,10 +122,11 @@ class EmailTicketBackend:
     def list(self, **filters) -> list[Ticket]:
         return self.store.list(**filters)
 
-    def set_status(self, ticket_id: str, status: Status) -> Ticket:
+    def set_status(self, ticket_id: str, status: Status, comment: str | None = None) -> Ticket:
         ticket = self.store.get(ticket_id)
-        self._follow_up(ticket, f"Status: {status}\n(reference {ticket.reference}, changed from the chat)")
-        return self.store.set_status(ticket_id, status)
+        self._follow_up(ticket, f"Status: {status}\n(reference {ticket.reference}, changed from the chat)"
+                        + (f"\n\nuser: {comment}" if comment else ""))
+        return self.store.set_status(ticket_id, status, comment)
 
     def add_comment(self, ticket_id: str, text: str, sender: str = "user") -> Ticket:
         ticket = self.store.get(ticket_id)

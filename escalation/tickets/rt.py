@@ -279,8 +279,11 @@ class RtTicketBackend:
         if not str(ticket_id).isdigit():
             raise TicketNotFound(f"ticket {ticket_id!r} not found")
 
-    def set_status(self, ticket_id: str, status: Status) -> Ticket:
+    def set_status(self, ticket_id: str, status: Status, comment: str | None = None) -> Ticket:
         self._check_id(ticket_id)
+        if comment:
+            self.request("POST", f"/ticket/{ticket_id}/comment",
+                         json={"Subject": "helpdesk:user", "Content": comment, "ContentType": "text/plain"})
         self.request("PUT", f"/ticket/{ticket_id}", json={"Status": TO_RT_STATUS[status]})
         return self.get(ticket_id)
 

@@ -114,8 +114,10 @@ class SqliteTicketStore:
                 )
             return ticket
 
-    def set_status(self, ticket_id: str, status: Status) -> Ticket:
+    def set_status(self, ticket_id: str, status: Status, comment: str | None = None) -> Ticket:
         def mutate(t: Ticket) -> None:
+            if comment:
+                t.comments.append(TranscriptLine(sender="user", text=comment, timestamp=utcnow()))
             t.status = status
 
         return self._update(ticket_id, mutate)
