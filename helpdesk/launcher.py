@@ -293,6 +293,7 @@ def run(settings: Settings, train: bool = True) -> int:
         r = settings.rasa
         print("\nThe helpdesk assistant is running:")
         print(f"  Chat page:          {settings.helpdesk_url}/chat")
+        print(f"  Agent console:      {settings.helpdesk_url}/console  (first account: helpdesk accounts create --role admin --user <name>)")
         print(f"  Chat (REST):        POST http://{r.host}:{r.port}/webhooks/rest/webhook")
         print(f"  Chat (socket.io):   http://{r.host}:{r.port}/socket.io")
         print(f"  Rasa HTTP API:      http://{r.host}:{r.port}/status?token=<{settings.data_path / 'rasa_token'}>")
