@@ -77,9 +77,10 @@ class HelpdeskClient:
         return await self._request("POST", f"/api/tickets/{quote(ticket_id, safe='')}/comments",
                                    params={"requester_id": requester_id}, json={"text": text, "sender": "user"})
 
-    async def set_status(self, ticket_id: str, requester_id: str, status: str) -> dict:
+    async def set_status(self, ticket_id: str, requester_id: str, status: str, reason: str | None = None) -> dict:
+        body = {"status": status, **({"reason": reason} if reason else {})}
         return await self._request("PATCH", f"/api/tickets/{quote(ticket_id, safe='')}",
-                                   params={"requester_id": requester_id}, json={"status": status})
+                                   params={"requester_id": requester_id}, json=body)
 
     async def record_outcome(self, conversation_id: str, article_id: str, language: str, outcome: str) -> None:
         await self._request("POST", "/api/outcomes", json={

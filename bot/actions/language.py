@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
+from bot.actions.escalation import PendingTicketNews
 from bot.actions.triage_data import triage_data
 from core.language import decide_conversation_language
 from core.privacy import contains_secret
@@ -35,7 +36,7 @@ def input_issue(text: str, detection) -> str | None:
     return None
 
 
-class ValidateSlotMappings(ValidationAction):
+class ValidateSlotMappings(PendingTicketNews, ValidationAction):
     async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
         settings = runtime.settings()
