@@ -62,7 +62,7 @@ class KbSettings(BaseModel):
 class TicketSettings(BaseModel):
     """Where tickets go (``sqlite`` embedded, ``rt`` or ``email``) and how the outbox retries deliveries."""
 
-    backend: Literal["sqlite", "rt", "email"] = "sqlite"
+    backend: str = "sqlite"   # a name of escalation.tickets.factory.BACKENDS: sqlite, rt, email
     sqlite_path: Path = Path("data/tickets.db")
     outbox_path: Path | None = None  # default: <data_dir>/outbox.db
     retry_initial_seconds: float = Field(default=5.0, gt=0)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from core.settings import Settings
 from core.storage import connect
 from escalation.errors import BackendUnavailable, TicketNotFound
 from escalation.tickets.base import ACTIVE
@@ -37,6 +38,10 @@ class SqliteTicketStore:
         self._lock = threading.Lock()
         with self._connect() as db:
             db.executescript(SCHEMA)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SqliteTicketStore":
+        return cls(settings.path(settings.tickets.sqlite_path))
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
