@@ -22,6 +22,7 @@ from escalation.tickets.base import TicketBackend
 from escalation.tickets.factory import build_backend
 from kb_index.embedders import get_embedder
 from kb_index.live import LiveKbSearcher
+from helpdesk_service.limits import ServiceLimits
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Container:
     outcomes: OutcomeStore
     unclear: RecordStore[UnclearMessage]       # messages the NLU did not understand (review queue)
     complaints: RecordStore[Complaint]
+    chat_secret: str                           # signs the web chat sessions (checked by Rasa's socket.io channel)
+    limits: ServiceLimits
 
 
 def build_container(settings: Settings, tickets: TicketBackend | None = None) -> Container:
@@ -58,4 +61,6 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         outcomes=OutcomeStore(settings.data_path / "analytics.db"),
         unclear=unclear_store(settings.data_path / "review.db"),
         complaints=complaint_store(settings.data_path / "complaints.db", settings.privacy.mask_personal_data),
+        chat_secret=settings.chat_session_secret(),
+        limits=ServiceLimits(settings.limits),
     )

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
+from helpdesk_service.limits import RateLimited
 from kb_index.errors import KbError
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,16 @@ def _validation(exc: RequestValidationError) -> JSONResponse:
     return JSONResponse({"detail": "invalid request: " + "; ".join(problems)}, status_code=422)
 
 
+def _rate_limited(exc: RateLimited) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
+
+
 def install(app: FastAPI) -> None:
+    async def handle_rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        return _rate_limited(exc)
+
+    app.add_exception_handler(RateLimited, handle_rate_limited)
+
     async def handle(_: Request, exc: Exception) -> JSONResponse:
         return _answer(exc)
 

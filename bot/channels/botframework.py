@@ -8,6 +8,9 @@ Two things Rasa 3.6's channel does not do for Teams:
   Teams does not render; here they become ``imBack`` suggested actions (the user's click sends the
   payload back, as the web chat does).
 Same webhook: ``/webhooks/botframework/webhook``; authentication is Rasa's (``_validate_auth``).
+The sender (who owns the tickets) is the user's Azure AD object id (``from.aadObjectId``) from the
+validated activity, or the Teams user id when the activity has none; messages are cut and rate
+limited like on the other channels (``bot/channels/guard.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.channels.guard import MessageGuard
 
 log = logging.getLogger(__name__)
 MAX_LOCALE = 20
@@ -39,7 +44,14 @@ class TeamsOutput(BotFramework):
         await self.send(self.prepare_message(recipient_id, message))
 
 
+def sender_of(activity: Dict[Text, Any]) -> Text:
+    """The Azure AD object id of the user when Teams sends it, else the channel's user id."""
+    origin = activity["from"]
+    return str(origin.get("aadObjectId") or origin["id"])[:200]
+
+
 class BotFrameworkWithLocale(BotFrameworkInput):
+    guard: Optional[MessageGuard] = None
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
         """The client's locale and the user's display name, for the actions (language, ticket requester)."""
         body = request.json if isinstance(request.json, dict) else {}
@@ -66,13 +78,18 @@ class BotFrameworkWithLocale(BotFrameworkInput):
             try:
                 output = TeamsOutput(self.app_id, self.app_password, activity["conversation"],
                                      activity["recipient"], activity["serviceUrl"])
-                sender = activity["from"]["id"]
-            except (KeyError, TypeError):
+                sender = sender_of(activity)
+            except (KeyError, TypeError, AttributeError):
                 return response.text("activity without conversation, recipient, serviceUrl or from",
                                      status=400)
             metadata = self.add_attachments_to_metadata(activity, self.get_metadata(request))
-            await on_new_message(UserMessage(text=activity.get("text") or "", output_channel=output,
-                                             sender_id=sender, input_channel=self.name(), metadata=metadata))
+            self.guard = self.guard or MessageGuard()
+            checked = self.guard.check(activity.get("text") or "", sender, None, metadata)
+            for text in checked.notices:
+                await output.send_text_message(sender, text)
+            if checked.allowed:
+                await on_new_message(UserMessage(text=checked.text, output_channel=output, sender_id=sender,
+                                                 input_channel=self.name(), metadata=metadata))
             return response.text("success")
 
         return webhook_bp
