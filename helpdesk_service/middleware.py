@@ -26,10 +26,6 @@ DOCS_CSP = (b"default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.
 DOCS_PATHS = ("/docs", "/redoc")
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 def _json(status: int, detail: str) -> tuple[dict, dict]:
     body = json.dumps({"detail": detail}).encode()
     start = {"type": "http.response.start", "status": status,
@@ -62,20 +58,29 @@ class SecurityMiddleware:
 
         received = 0
         started = False
+        rejected = False
 
         async def limited_receive():
-            nonlocal received
+            nonlocal received, rejected, started
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise BodyTooLarge()
+                    # answer 413 now; the app sees a client that went away, and what it sends is dropped
+                    if not started:
+                        start, body = _json(413, too_large)
+                        await send(start)
+                        await send(body)
+                    started = rejected = True
+                    return {"type": "http.disconnect"}
             return message
 
         csp = DOCS_CSP if scope.get("path", "").startswith(DOCS_PATHS) else DEFAULT_CSP
 
         async def send_with_headers(message):
             nonlocal started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 started = True
                 present = {name.lower() for name, _ in message.get("headers", [])}
@@ -87,8 +92,6 @@ class SecurityMiddleware:
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
-        except BodyTooLarge:
-            if not started:
-                start, body = _json(413, too_large)
-                await send(start)
-                await send(body)
+        except Exception:
+            if not rejected:
+                raise

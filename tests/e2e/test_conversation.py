@@ -110,7 +110,8 @@ def test_huge_and_html_messages_are_handled(stack, chat):
 @pytest.mark.parametrize("body", [b"{not json", b'{"sender": "x", "message": "\xff\xfe"}'])
 def test_invalid_payloads_to_rasa_get_400(stack, body):
     url = f"http://127.0.0.1:{stack.rasa.port}/webhooks/rest/webhook"
-    response = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
+    response = httpx.post(url, content=body, headers={"Content-Type": "application/json",
+                                                      "Authorization": f"Bearer {stack.rest_token()}"})
     assert response.status_code == 400 and "json" in response.text.lower()
 
 

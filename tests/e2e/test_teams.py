@@ -180,6 +180,9 @@ def teams_rasa(stack, e2e_env, microsoft, tmp_path_factory):
         mp.setenv("HELPDESK_TEST_MICROSOFT_STUB", microsoft.url)
         mp.setenv("PYTHONPATH", str(tmp / "sitecustomize"))
         settings = load_settings()
+        # the action server of ``stack`` accepts only its own Rasa's secret: share it
+        settings.data_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (settings.data_path / "actions_token").write_text(stack.actions_token())
         services = Services(settings)
         services.services = [s for s in services.services if s.name == "rasa"]
     services.start()
@@ -375,7 +378,7 @@ def test_rasa_starts_without_teams_credentials(tmp_path, monkeypatch):
 
     for env in [{}, {"MICROSOFT_APP_ID": APP_ID}, {"MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": ""}]:
         channels = yaml.safe_load(rasa_credentials(settings, env).read_text())
-        assert set(channels) == {"rest", "socketio"} and channels["socketio"]["session_persistence"] is True
+        assert set(channels) == {"bot.channels.socketio.SignedSocketIOInput"}   # REST only with chat.rest_channel
     path = rasa_credentials(settings, {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
     assert yaml.safe_load(path.read_text())["bot.channels.botframework.BotFrameworkWithLocale"] == {
         "app_id": "${MICROSOFT_APP_ID}", "app_password": "${MICROSOFT_APP_PASSWORD}"}
