@@ -22,6 +22,7 @@ from escalation.tickets.base import TicketBackend
 from escalation.tickets.factory import build_backend
 from kb_index.embedders import get_embedder
 from kb_index.live import LiveKbSearcher
+from helpdesk_service.gdpr import PersonalData, RetentionWorker
 from helpdesk_service.limits import ServiceLimits
 
 
@@ -40,6 +41,8 @@ class Container:
     complaints: RecordStore[Complaint]
     chat_secret: str                           # signs the web chat sessions (checked by Rasa's socket.io channel)
     limits: ServiceLimits
+    personal_data: PersonalData                # GDPR: export, erase, retention across every store
+    retention_worker: RetentionWorker
 
 
 def build_container(settings: Settings, tickets: TicketBackend | None = None) -> Container:
@@ -63,4 +66,6 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         complaints=complaint_store(settings.data_path / "complaints.db", settings.privacy.mask_personal_data),
         chat_secret=settings.chat_session_secret(),
         limits=ServiceLimits(settings.limits),
+        personal_data=(personal := PersonalData(settings)),
+        retention_worker=RetentionWorker(personal),
     )

@@ -156,6 +156,6 @@ def test_another_users_ticket_cannot_be_read_over_socketio(stack, chat):
     confirm = socket.receive(lambda p: "session_confirm" in p)[-1]
     assert session.user_id in confirm and owner.sender not in confirm
     socket.emit("user_uttered", {"session_id": owner.sender, "message": f"what is the status of ticket {ticket.id}?"})
-    answers = "".join(socket.receive(lambda p: "bot_uttered" in p and "?" not in p[-5:], rounds=10))
+    answers = "".join(socket.receive(lambda p: "bot_uttered" in p))
     assert ticket.subject not in answers
     assert store.get(ticket.id).requester.id == owner.sender

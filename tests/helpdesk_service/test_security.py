@@ -19,7 +19,6 @@ PUBLIC = {
     ("get", "/kb/{article_id}"),              # KB article pages, linked from the chat
     ("get", "/api/kb/articles/{article_id}"), # the same article as JSON
     ("get", "/api/kb/search"), ("post", "/api/kb/search"),  # KB search (public knowledge)
-    ("get", "/api/sla"), ("get", "/api/routing"),           # the published SLA targets and queues
 }
 DRAFT = {"idempotency_key": "k-1", "requester": {"id": "u1"}, "language": "en", "subject": "Printer",
          "transcript": [{"sender": "user", "text": "printer broken"}]}
@@ -54,8 +53,11 @@ def test_every_route_outside_the_public_list_refuses_a_request_without_a_token(a
             assert response.status_code == 401, (method, path, headers, response.text)
             assert response.json()["detail"]
         refused.append(path)
-    assert "/api/tickets" in refused and "/api/complaints" in refused
-    assert {p for _, p in PUBLIC} <= {p for _, p in routes}          # the list names real routes
+    assert "/api/tickets" in refused and "/api/complaints" in refused and "/api/gdpr/users/{user_id}" in refused
+    assert PUBLIC <= set(routes)                                     # the list names real routes
+    for method, path in PUBLIC:                                      # and they are public indeed
+        response = client.request(method.upper(), _concrete(path), params={"q": "printer"}, json={"query": "printer"})
+        assert response.status_code != 401, (method, path)
 
 
 def test_bodies_over_the_limit_get_413_before_parsing(client, settings):
