@@ -10,6 +10,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
 from helpdesk_service.limits import RateLimited
@@ -63,3 +64,9 @@ def install(app: FastAPI) -> None:
         return _validation(exc)
 
     app.add_exception_handler(RequestValidationError, handle_validation)
+
+    async def handle_model_validation(_: Request, exc: ValidationError) -> JSONResponse:
+        # a model built inside a route from query parameters (e.g. GET /api/kb/search): the caller's fault
+        return _validation(RequestValidationError(exc.errors()))
+
+    app.add_exception_handler(ValidationError, handle_model_validation)

@@ -12,7 +12,7 @@ from typing import Iterator
 from core.storage import connect
 from escalation.errors import BackendUnavailable, TicketNotFound
 from escalation.tickets.base import ACTIVE
-from escalation.tickets.model import OPEN_STATUSES, Status, Ticket, TicketDraft, TranscriptLine, utcnow
+from escalation.tickets.model import OPEN_STATUSES, Status, Ticket, TicketDraft, TranscriptLine, utcnow, is_ticket_number
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -67,7 +67,7 @@ class SqliteTicketStore:
             return self._row_to_ticket(row)
 
     def get(self, ticket_id: str) -> Ticket:
-        if not str(ticket_id).isdigit():
+        if not is_ticket_number(ticket_id):
             raise TicketNotFound(f"ticket {ticket_id!r} not found")
         with self._connect() as db:
             row = db.execute("SELECT * FROM tickets WHERE id = ?", (int(ticket_id),)).fetchone()

@@ -35,7 +35,7 @@ def test_action_server_refuses_calls_without_rasas_secret(stack):
 
 def test_rest_channel_needs_its_token(stack):
     url = f"{rasa_url(stack)}/webhooks/rest/webhook"
-    for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": f"Bearer {stack.api_token()}"}):
+    for headers in ({}, {"Authorization": "Basic eDp5"}, {"Authorization": f"Bearer {stack.api_token()}"}):
         response = httpx.post(url, json={"sender": "x", "message": "hallo"}, headers=headers, timeout=30)
         assert response.status_code == 401
 
