@@ -159,3 +159,64 @@ def test_another_users_ticket_cannot_be_read_over_socketio(stack, chat):
     answers = "".join(socket.receive(lambda p: "bot_uttered" in p))
     assert ticket.subject not in answers
     assert store.get(ticket.id).requester.id == owner.sender
+
+
+SECRETS = {"mijn wachtwoord is nu Fietsbel#2026": "Fietsbel#2026",
+           "my new password is: Tr0ub4dor&3": "Tr0ub4dor&3",
+           "pw: Kx7#pLm2q": "Kx7#pLm2q"}
+
+
+def test_a_pasted_secret_is_in_no_store_and_no_log(stack, chat):
+    user = chat(f"secret-{uuid.uuid4().hex[:6]}")
+    user.say("mijn outlook synchroniseert niet meer")
+    for line in SECRETS:
+        user.say(line)
+    user.say("ik wil met een medewerker spreken")
+    user.say("/affirm")
+    files = [p for p in stack.data_path.rglob("*") if p.is_file() and "kb_index" not in p.parts]
+    stores = {p.name for p in files}
+    assert {"rasa_tracker.db", "tickets.db", "outbox.db", "rasa.log", "actions.log", "helpdesk.log"} <= stores
+    for path in files:
+        content = path.read_bytes()
+        for secret in SECRETS.values():
+            assert secret.encode() not in content, f"{secret} in {path}"
+
+
+def test_fuzzing_the_message_path_gives_no_5xx_and_no_crash(stack):
+    import random
+    import time
+
+    rnd = random.Random(14)
+    url = f"{rasa_url(stack)}/webhooks/rest/webhook"
+    auth = {"Authorization": f"Bearer {stack.rest_token()}", "Content-Type": "application/json"}
+    alphabets = [(0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x3FF), (0x600, 0x6FF), (0x4E00, 0x4FFF), (0x1F300, 0x1F64F)]
+
+    def random_text(n):
+        out = []
+        for _ in range(n):
+            lo, hi = rnd.choice(alphabets)
+            out.append(chr(rnd.randint(lo, hi)))
+        return "".join(out)
+
+    bodies = [b"{not json", b"\xff\xfe\x00", b"[]", b"null", b'{"sender": 5, "message": []}',
+              b'{"sender": "", "message": "x"}', b'{"sender": "x"}', b'{"sender": "x", "message": null}',
+              json.dumps({"sender": "big", "message": "x" * 1_000_000}).encode(),
+              json.dumps({"sender": "meta", "message": "hi", "metadata": "{not"}).encode()]
+    statuses = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        body = rnd.choice(bodies) if rnd.random() < 0.3 else json.dumps(
+            {"sender": f"fuzz-{rnd.randint(0, 5)}", "message": random_text(rnd.choice([1, 10, 300, 3000]))}).encode()
+        response = httpx.post(url, content=body, headers=auth, timeout=120)
+        statuses.append(response.status_code)
+        assert response.status_code < 500, (body[:100], response.status_code, response.text[:200])
+    socket = RawSocket(stack, stack.service.public_url)
+    for frame in ["42[broken", "42" + "[" * 5000, '42["user_uttered", {"message": "' + "y" * 300_000 + '"}]',
+                  '42["session_request", 7]', "4" * 100]:
+        socket.send(frame)
+    assert len(statuses) >= 5 and {200, 400, 413} & set(statuses)
+    assert httpx.get(f"{rasa_url(stack)}/status", params={"token": stack.rasa_token()}, timeout=10).status_code == 200
+    assert httpx.get(f"{stack.helpdesk_url}/health", timeout=10).status_code == 200
+    reply = httpx.post(url, json={"sender": f"after-{uuid.uuid4().hex[:6]}", "message": "hallo"}, headers=auth,
+                       timeout=120)
+    assert reply.status_code == 200 and reply.json()
