@@ -207,6 +207,13 @@ class RetentionSettings(BaseModel):
     outcomes_days: float = Field(default=365, ge=0, description="self-service outcomes (analytics)")
 
 
+def _nlu_languages(folder: Path) -> list[str]:
+    """The language folders of the NLU data (``nlu_data/<lang>/``), ``shared`` excepted."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "shared")
+
+
 class _YamlSource(PydanticBaseSettingsSource):
     """Reads the settings file named by HELPDESK_SETTINGS_FILE (default: settings.yml)."""
 
@@ -234,8 +241,9 @@ class Settings(BaseSettings):
 
     project_root: Path = PROJECT_ROOT
     data_dir: Path = Path("data")
-    languages: list[str] = Field(default_factory=lambda: ["nl", "fr", "en"])
-    default_language: str = "en"
+    # supported languages: settings.yml, else the language folders of the NLU data
+    languages: list[str] = Field(default_factory=lambda: _nlu_languages(PROJECT_ROOT / "nlu_data"))
+    default_language: str | None = None   # unset: the first of `languages`
     timezone: str = "Europe/Brussels"
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     rasa: RasaSettings = Field(default_factory=RasaSettings)
@@ -250,6 +258,16 @@ class Settings(BaseSettings):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     problems: ProblemSettings = Field(default_factory=ProblemSettings)
     rt: RtSettings = Field(default_factory=RtSettings)
+
+    @model_validator(mode="after")
+    def _default_language(self) -> "Settings":
+        if not self.languages:
+            raise ValueError("languages: no language configured (settings.yml `languages:`)")
+        if self.default_language is None:
+            self.default_language = self.languages[0]
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language {self.default_language!r} is not one of languages {self.languages}")
+        return self
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):

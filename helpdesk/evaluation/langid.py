@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from core.settings import PROJECT_ROOT
+import yaml
 
-SIB_FOLDERS = {"nl": "nld_Latn", "fr": "fra_Latn", "en": "eng_Latn"}
+from core.settings import PROJECT_ROOT, load_settings
+
+SIB_FOLDERS: dict[str, str] = yaml.safe_load(
+    (PROJECT_ROOT / "eval" / "langid" / "sib200.yml").read_text(encoding="utf-8"))["folders"]
 PREFIXES: tuple[int | None, ...] = (None, 6, 3, 2)   # None: the whole sentence
 CHAT_SET = PROJECT_ROOT / "eval" / "langid" / "chat.jsonl"
 OTHER_SET = PROJECT_ROOT / "eval" / "langid" / "other.jsonl"   # German, Italian, Spanish, ... messages
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from core.language import LanguageDetector
 
-    languages = list(SIB_FOLDERS)
+    languages = load_settings().languages
     started = time.perf_counter()
     detector = LanguageDetector.from_nlu_dir(PROJECT_ROOT / "nlu_data", languages)
     detector.detect("warm up")

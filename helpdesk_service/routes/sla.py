@@ -30,6 +30,14 @@ def outbox_status(outbox: OutboxDep) -> dict:
     return outbox.status()
 
 
+@router.get("/outbox/dead", summary="Escalations the ticket system refused for good (dead letters)")
+def outbox_dead(outbox: OutboxDep, limit: int = 50) -> list[dict]:
+    """Each with its reference, the last error and the draft, for an operator to fix and resubmit."""
+    return [{"reference": e.reference, "last_error": e.last_error, "attempts": e.attempts,
+             "created_at": e.created_at, "draft": e.draft.model_dump(mode="json")}
+            for e in outbox.pending(limit=min(max(limit, 1), 500), state="dead")]
+
+
 @router.post("/outbox/retry", summary="Retry every pending escalation now")
 def outbox_retry(outbox: OutboxDep) -> dict:
     made_due = outbox.retry_now()

@@ -7,9 +7,9 @@ import re
 import pytest
 import yaml
 
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, load_settings
 
-LANGS = ["nl", "fr", "en"]
+LANGS = load_settings().languages   # the configured languages (settings.yml)
 DOMAIN = PROJECT_ROOT / "bot" / "domain"
 
 

@@ -1,9 +1,9 @@
 import pytest
 
 from core.language import Detection, LanguageDetector, decide_conversation_language
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, load_settings
 
-LANGS = ["nl", "fr", "en"]
+LANGS = load_settings().languages   # the configured languages (settings.yml)
 
 
 @pytest.fixture(scope="module")

@@ -105,3 +105,32 @@ def test_worker_delivers_when_the_backend_comes_back(settings, tmp_path):
     finally:
         worker.stop()
     assert [outbox.get(r).state for r in refs] == ["delivered"] * 3 and backend.count() == 3
+
+
+class RefusingBackend:
+    """A backend that refuses every draft for good (a permanent 4xx of the ticket system)."""
+
+    name = "refusing"
+
+    def create(self, draft):
+        from escalation.errors import InvalidTicket
+
+        raise InvalidTicket("queue 'x' does not exist")
+
+
+def test_a_draft_refused_for_good_becomes_a_dead_letter_and_is_not_retried(settings, tmp_path):
+    outbox = Outbox(tmp_path / "o.db", RefusingBackend())
+    ref = outbox.put(draft(settings)).reference
+    entry = outbox.deliver(ref, claimed=True)
+    assert entry.state == "dead" and "does not exist" in entry.last_error
+    assert outbox.deliver_due() == 0 and outbox.get(ref).attempts == 1      # never retried
+    assert outbox.status()["dead"] == 1 and outbox.status()["pending"] == 0
+    assert [e.reference for e in outbox.pending(state="dead")] == [ref]
+
+
+def test_an_escalation_stored_without_a_backend_is_delivered_by_the_worker(settings, tmp_path):
+    """The action server's handle (no backend) stores; the service's outbox on the same file delivers."""
+    store_only = Outbox(tmp_path / "o.db", None)
+    ref = store_only.put(draft(settings), claim=False).reference
+    service_side = Outbox(tmp_path / "o.db", FlakyBackend(tmp_path / "t.db"))
+    assert service_side.deliver_due() == 1 and service_side.get(ref).state == "delivered"

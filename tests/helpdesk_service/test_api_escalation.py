@@ -232,3 +232,27 @@ def test_openapi_documents_the_ticket_api(client):
     for path in ("/api/tickets/{ticket_id}", "/api/tickets/recent", "/api/problems", "/api/sla", "/api/outbox"):
         assert path in schema["paths"]
     assert "urgency" in schema["components"]["schemas"]["TicketRequest"]["properties"]
+
+
+class RefusingBackend:
+    name = "refusing"
+
+    def create(self, draft):
+        from escalation.errors import InvalidTicket
+
+        raise InvalidTicket("no such queue")
+
+
+def test_dead_letters_are_listed_by_the_api(client):
+    from escalation.intake import prepare
+    from escalation.outbox import Outbox
+    from escalation.tickets.model import TicketRequest
+
+    container = client.app.state.container
+    refusing = Outbox(container.outbox.path, RefusingBackend())     # the same outbox file, a refusing backend
+    entry = refusing.put(prepare(TicketRequest(idempotency_key="dead-1", requester={"id": "u"}, language="en",
+                                               subject="Refused"), container.settings))
+    refusing.deliver(entry.reference, claimed=True)
+    dead = client.get("/api/outbox/dead").json()
+    assert [d["reference"] for d in dead] == [entry.reference] and "no such queue" in dead[0]["last_error"]
+    assert client.get("/api/outbox").json()["dead"] == 1
