@@ -38,6 +38,17 @@ def card_actions(buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
 
 
 class TeamsOutput(BotFramework):
+    """Replies go to the Teams user (``from.id`` of the activity), whatever the conversation's sender id
+    (the Azure AD object id) is."""
+
+    teams_user_id: Optional[Text] = None
+
+    def prepare_message(self, recipient_id: Text, message_data: Dict[Text, Any]) -> Dict[Text, Any]:
+        return super().prepare_message(self.teams_user_id or recipient_id, message_data)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        await super().send_custom_json(self.teams_user_id or recipient_id, json_message, **kwargs)
+
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
         message = {"text": text, "suggestedActions": {"actions": card_actions(buttons)}}
@@ -79,6 +90,7 @@ class BotFrameworkWithLocale(BotFrameworkInput):
                 output = TeamsOutput(self.app_id, self.app_password, activity["conversation"],
                                      activity["recipient"], activity["serviceUrl"])
                 sender = sender_of(activity)
+                output.teams_user_id = str(activity["from"]["id"])
             except (KeyError, TypeError, AttributeError):
                 return response.text("activity without conversation, recipient, serviceUrl or from",
                                      status=400)
