@@ -46,7 +46,7 @@ class KbSettings(BaseModel):
     index_dir: Path = Path("data/kb_index")
     encoder: str = "use-multilingual-v3"
     top_k: int = Field(default=3, ge=1, le=20)
-    min_score: float = 0.43
+    min_score: float | None = None  # None: the threshold each index learns from off-topic questions at build time
     hnsw_threshold: int = Field(default=20_000, ge=1)  # exact IndexFlatIP up to this many article variants, HNSW above
 
 
