@@ -205,6 +205,28 @@ class RetentionSettings(BaseModel):
     review_days: float = Field(default=90, ge=0, description="messages kept for the KB editors' review")
     complaints_days: float = Field(default=365, ge=0)
     outcomes_days: float = Field(default=365, ge=0, description="self-service outcomes (analytics)")
+class OpeningHours(BaseModel):
+    """When agents can take chats: weekdays (mon..sun) and a daily window, in ``timezone``."""
+
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+    start: str = Field(default="00:00", pattern=r"^\d\d:\d\d$")
+    end: str = Field(default="24:00", pattern=r"^\d\d:\d\d$")
+
+
+class HandoffSettings(BaseModel):
+    """Live handoff of a chat to an agent (helpdesk_service/handoff): presence, capacity, timeouts."""
+
+    enabled: bool = True
+    opening_hours: OpeningHours = Field(default_factory=OpeningHours)
+    default_capacity: int = Field(default=3, ge=1, le=50)
+    channels: list[str] = Field(default_factory=lambda: ["socketio", "botframework"],
+                                description="input channels whose users can get a live agent (their replies are pushed)")
+    agent_timeout_seconds: float = Field(default=60, gt=0, description="an agent not seen this long is offline; their chats go back to the queue")
+    idle_timeout_seconds: float = Field(default=600, gt=0, description="a chat without any message this long ends (the ticket stays)")
+    poll_seconds: float = Field(default=1.0, gt=0, description="how often user messages are read from Rasa's tracker store")
+    session_hours: float = Field(default=8, gt=0, description="staff login sessions expire after this")
+    tracker_db: Path | None = None  # default: <data_dir>/rasa_tracker.db (Rasa's SQL tracker store)
 
 
 def _nlu_languages(folder: Path) -> list[str]:
@@ -258,6 +280,7 @@ class Settings(BaseSettings):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     problems: ProblemSettings = Field(default_factory=ProblemSettings)
     rt: RtSettings = Field(default_factory=RtSettings)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @model_validator(mode="after")
     def _default_language(self) -> "Settings":

@@ -167,6 +167,53 @@ def cmd_shell(args: argparse.Namespace) -> int:
         return 2
 
 
+def _account_store():
+    from helpdesk_service.accounts import AccountStore
+
+    settings = load_settings()
+    return AccountStore(settings.data_path / "accounts.db", settings.handoff.session_hours)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """From a prompt (twice) on a terminal, else the first line of stdin."""
+    import getpass
+
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"Password for {args.user}: ")
+        if getpass.getpass("Again: ") != first:
+            raise AccountCliError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+class AccountCliError(Exception):
+    pass
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    """Staff accounts (agent console, editor pages): create, list, disable, enable, reset-password."""
+    from helpdesk_service.accounts import AccountError
+
+    store = _account_store()
+    try:
+        if args.accounts_command == "create":
+            account = store.create(args.user, args.role, _read_password(args))
+            print(f"created {account.username} ({account.role})")
+        elif args.accounts_command == "list":
+            for account in store.list():
+                print(f"{account.username}\t{account.role}\t{'disabled' if account.disabled else 'active'}")
+        elif args.accounts_command in ("disable", "enable"):
+            account = store.set_disabled(args.user, args.accounts_command == "disable")
+            print(f"{account.username} {args.accounts_command}d")
+        elif args.accounts_command == "reset-password":
+            store.set_password(args.user, _read_password(args))
+            print(f"password of {args.user} changed; its sessions are closed")
+    except (AccountError, AccountCliError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helpdesk", description="Multilingual first-line IT-support assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +254,18 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(func=cmd_gdpr)
     gdpr.add_parser("purge", help="apply the retention periods now (the service also does at start and daily)"
                     ).set_defaults(func=cmd_gdpr)
+    accounts = sub.add_parser("accounts", help="staff accounts: agent, editor, admin").add_subparsers(
+        dest="accounts_command", required=True)
+    create = accounts.add_parser("create", help="create an account (password from a prompt, or stdin)")
+    create.add_argument("--user", required=True)
+    create.add_argument("--role", required=True, choices=["agent", "editor", "admin"])
+    accounts.add_parser("list", help="list the accounts")
+    for name, text in (("disable", "disable an account (ends its sessions)"), ("enable", "enable an account"),
+                       ("reset-password", "set a new password (prompt or stdin; ends its sessions)")):
+        command = accounts.add_parser(name, help=text)
+        command.add_argument("--user", required=True)
+    for command in accounts.choices.values():
+        command.set_defaults(func=cmd_accounts)
 
     serve = sub.add_parser("serve", help="run the helpdesk web service only")
     serve.set_defaults(func=cmd_serve)

@@ -309,6 +309,7 @@ def run(settings: Settings, train: bool = True) -> int:
         r = settings.rasa
         print("\nThe helpdesk assistant is running:")
         print(f"  Chat page:          {settings.helpdesk_url}/chat")
+        print(f"  Agent console:      {settings.helpdesk_url}/console  (first account: helpdesk accounts create --role admin --user <name>)")
         if settings.chat.rest_channel:
             print(f"  Chat (REST):        POST http://{r.host}:{r.port}/webhooks/rest/webhook "
                   f"(Authorization: Bearer <{settings.data_path / 'rest_token'}>)")

@@ -11,6 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.records import RecordStore
+from helpdesk_service.accounts import AccountStore
+from helpdesk_service.handoff.rasa import RasaClient
+from helpdesk_service.handoff.service import HandoffService
+from helpdesk_service.handoff.store import HandoffStore
+from helpdesk_service.handoff.worker import HandoffWorker
 from core.settings import Settings
 from escalation.complaints import Complaint, complaint_store
 from escalation.outbox import Outbox, OutboxWorker
@@ -43,6 +48,16 @@ class Container:
     limits: ServiceLimits
     personal_data: PersonalData                # GDPR: export, erase, retention across every store
     retention_worker: RetentionWorker
+    accounts: AccountStore                     # staff accounts and login sessions
+    handoffs: HandoffService                   # live chats handed to agents
+    handoff_worker: HandoffWorker
+
+
+def build_handoffs(settings: Settings, backend: TicketBackend) -> HandoffService:
+    host = settings.rasa.host if settings.rasa.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
+    rasa = RasaClient(f"http://{host}:{settings.rasa.port}", settings.rasa_token())
+    tracker_db = settings.path(settings.handoff.tracker_db or settings.data_path / "rasa_tracker.db")
+    return HandoffService(settings, HandoffStore(settings.data_path / "handoff.db"), rasa, backend, tracker_db)
 
 
 def build_container(settings: Settings, tickets: TicketBackend | None = None) -> Container:
@@ -51,6 +66,7 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
     outbox = Outbox(settings.outbox_path, backend, retry_initial=t.retry_initial_seconds,
                     retry_max=t.retry_max_seconds)
     problems_path = settings.path(settings.problems.path or settings.data_path / "problems.db")
+    handoffs = build_handoffs(settings, backend)
     problems = ProblemStore(problems_path, settings.problems, lambda: get_embedder(settings.kb.encoder))
     return Container(
         settings=settings,
@@ -69,4 +85,7 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         limits=ServiceLimits(settings.limits),
         personal_data=(personal := PersonalData(settings)),
         retention_worker=RetentionWorker(personal),
+        accounts=AccountStore(settings.data_path / "accounts.db", settings.handoff.session_hours),
+        handoffs=handoffs,
+        handoff_worker=HandoffWorker(handoffs, settings.handoff.poll_seconds),
     )

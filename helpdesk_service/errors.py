@@ -9,11 +9,15 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 
 from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
 from helpdesk_service.limits import RateLimited
+from helpdesk_service.accounts import AccountExists, AccountNotFound, InvalidAccount
+from helpdesk_service.auth import LoginRequired
+from helpdesk_service.handoff.errors import (DeliveryFailed, HandoffConflict, HandoffForbidden, HandoffNotFound,
+                                             InvalidHandoff)
 from kb_index.errors import KbError
 
 log = logging.getLogger(__name__)
@@ -24,6 +28,14 @@ STATUS: list[tuple[type[Exception], int, str | None]] = [
     (InvalidTicket, 422, None),
     (BackendUnavailable, 503, "the ticket system is unavailable, try again later"),
     (KbError, 503, None),                     # IndexMissingError and the other KB errors
+    (AccountNotFound, 404, None),
+    (AccountExists, 409, None),
+    (InvalidAccount, 422, None),
+    (HandoffNotFound, 404, None),
+    (HandoffConflict, 409, None),
+    (HandoffForbidden, 403, None),
+    (InvalidHandoff, 422, None),
+    (DeliveryFailed, 502, "the message could not be delivered: the chat server cannot be reached"),
 ]
 
 
@@ -70,3 +82,7 @@ def install(app: FastAPI) -> None:
         return _validation(RequestValidationError(exc.errors()))
 
     app.add_exception_handler(ValidationError, handle_model_validation)
+    async def handle_login(_: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(exc.location, status_code=303)
+
+    app.add_exception_handler(LoginRequired, handle_login)

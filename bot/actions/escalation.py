@@ -16,6 +16,7 @@ from bot.actions import runtime
 from bot.actions.consent import GRANTED, ask_consent, consent_needed
 from bot.actions.conversation import latest_text, requester, session_start, transcript
 from bot.actions.errors import ActionError, HelpdeskUnavailable, NotFound
+from bot.actions.handoff import offer_handoff
 from bot.actions.triage import fact_values
 from bot.actions.triage_data import triage_data
 from escalation import intake
@@ -118,7 +119,10 @@ async def create_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, draf
         dispatcher.utter_message(response="utter_ticket_created", ticket_id=number,
                                  response_due=local_time(ticket.get("response_due")),
                                  priority=ticket.get("priority") or "")
-    return [SlotSet("ticket_id", str(number)), SlotSet("pending_question", None)]
+    events = [SlotSet("ticket_id", str(number)), SlotSet("pending_question", None)]
+    if ticket.get("id") and ticket.get("delivery") != "outbox":
+        events += await offer_handoff(dispatcher, tracker, ticket["id"], draft.reason, draft.language)
+    return events
 
 
 ANSWER_INTENTS = ("affirm", "deny", "consent_remote_control")

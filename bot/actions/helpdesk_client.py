@@ -78,6 +78,11 @@ class HelpdeskClient:
         """Keep a complaint for the service desk's follow-up (POST /api/complaints)."""
         return await self._request("POST", "/api/complaints", json=complaint)
 
+    async def request_handoff(self, body: dict) -> dict:
+        """Ask for a live agent after the ticket is made (POST /api/handoffs): ``{"status": "waiting"}``
+        or ``{"status": "unavailable", "reason": ...}``."""
+        return await self._request("POST", "/api/handoffs", json=body)
+
     async def record_unclear(self, message: dict) -> dict:
         """Keep a message the NLU did not understand for the KB editors (POST /api/review/unclear).
 
