@@ -19,6 +19,8 @@ PUBLIC = {
     ("get", "/kb/{article_id}"),              # KB article pages, linked from the chat
     ("get", "/api/kb/articles/{article_id}"), # the same article as JSON
     ("get", "/api/kb/search"), ("post", "/api/kb/search"),  # KB search (public knowledge)
+    ("post", "/console/api/login"),           # staff sign-in (username and password); /console/api/* else need
+                                              # the staff session (helpdesk_service/auth.py), also 401 without
 }
 DRAFT = {"idempotency_key": "k-1", "requester": {"id": "u1"}, "language": "en", "subject": "Printer",
          "transcript": [{"sender": "user", "text": "printer broken"}]}
