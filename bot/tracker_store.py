@@ -7,8 +7,10 @@ answered the message by then; only what is stored changes.
 
 endpoints.yml: ``tracker_store: {type: bot.tracker_store.MaskingSQLTrackerStore, ...}``;
 ``mask_personal_data`` (settings ``privacy.mask_personal_data``, set by the launcher) also masks
-e-mail addresses and phone numbers. Like bot/components, this module runs inside Rasa; loading it
-also applies :mod:`bot.rasa_speedups` (every setup's endpoints file names this tracker store).
+e-mail addresses, phone numbers, IBANs and national register numbers (``phonenumbers`` and
+``python-stdnum``, in requirements/rasa.lock, imported only then). Like bot/components, this module
+runs inside Rasa; loading it also applies :mod:`bot.rasa_speedups` (every setup's endpoints file names
+this tracker store).
 """
 
 from __future__ import annotations

@@ -287,6 +287,34 @@ class PrivacySettings(BaseModel):
     mask_personal_data: bool = False
 
 
+class LimitSettings(BaseModel):
+    """Limits on every door: request bodies, message length, rates (token buckets, per process)."""
+
+    max_body_bytes: int = Field(default=65_536, ge=1024, description="bigger HTTP request bodies get 413")
+    max_message_chars: int = Field(default=2000, ge=50, description="longer chat messages are cut (with a notice)")
+    chat_messages_per_minute: int = Field(default=30, ge=1, description="per sender and per IP address")
+    chat_messages_per_minute_per_ip: int = Field(default=120, ge=1)
+    tickets_per_hour: int = Field(default=10, ge=1, description="ticket creations per requester")
+    tickets_per_hour_per_ip: int = Field(default=600, ge=1, description="ticket creations per client address")
+
+
+class ChatSecuritySettings(BaseModel):
+    """Who may talk to the bot: signed web chat sessions, allowed origins, the REST channel."""
+
+    session_days: float = Field(default=30, gt=0, description="lifetime of a web chat session (renewed on use)")
+    rest_channel: bool = Field(default=False, description="Rasa's REST channel (needs the token in "
+                               "<data_dir>/rest_token); off outside development and tests")
+    allowed_origins: list[str] = Field(default_factory=list,
+                                       description="extra browser origins besides service.public_url")
+
+
+class RetentionSettings(BaseModel):
+    """How long personal data is kept, in days (0 = forever); enforced at start and daily."""
+
+    transcripts_days: float = Field(default=365, ge=0, description="Rasa's conversation store, outbox entries")
+    review_days: float = Field(default=90, ge=0, description="messages kept for the KB editors' review")
+    complaints_days: float = Field(default=365, ge=0)
+    outcomes_days: float = Field(default=365, ge=0, description="self-service outcomes (analytics)")
 class ScaleSettings(BaseModel):
     """The scaled setup (``helpdesk run --scale N``, helpdesk/scale.py, docs/performance.md): several
     Rasa processes behind HAProxy on ``rasa.port``, sharing Redis (lock store, socket.io), PostgreSQL
@@ -383,6 +411,9 @@ class Settings(BaseSettings):
     tickets: TicketSettings = Field(default_factory=TicketSettings)
     language_detection: LanguageDetectionSettings = Field(default_factory=LanguageDetectionSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    chat: ChatSecuritySettings = Field(default_factory=ChatSecuritySettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     problems: ProblemSettings = Field(default_factory=ProblemSettings)
@@ -440,20 +471,63 @@ class Settings(BaseSettings):
         return self.service.api_token or self._generated_secret("api_token")
 
     def rasa_token(self) -> str:
-        """The token of Rasa's HTTP API (``--auth-token``): generated once, kept in the data folder.
-        The chat channels (REST, socket.io, Teams) do not need it."""
+        """The token of Rasa's HTTP API: generated once, kept in the data folder, handed to Rasa
+        through the environment (never on its command line). The chat channels do not need it."""
         return self._generated_secret("rasa_token")
 
+    def actions_token(self) -> str:
+        """The secret Rasa sends to the action server (header ``X-Helpdesk-Action-Token``)."""
+        return self._generated_secret("actions_token")
+
+    def chat_session_secret(self) -> str:
+        """The HMAC key of the web chat's signed sessions (issued by the service, checked by Rasa)."""
+        return self._generated_secret("chat_session_secret")
+
+    def rest_token(self) -> str:
+        """The bearer token of Rasa's REST channel (when ``chat.rest_channel`` is on)."""
+        return self._generated_secret("rest_token")
+
+    @property
+    def public_origins(self) -> list[str]:
+        """The browser origins allowed to talk to the bot and the service (CORS, socket.io)."""
+        origins = [origin_of(self.service.public_url), *map(origin_of, self.chat.allowed_origins)]
+        return list(dict.fromkeys(o for o in origins if o))
+
     def _generated_secret(self, name: str) -> str:
-        token_file = self.data_path / name
-        if token_file.is_file():
-            return token_file.read_text(encoding="utf-8").strip()
-        token_file.parent.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_urlsafe(32)
-        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(token)
+        return read_or_create_secret(self.data_path / name)
+
+
+MIN_SECRET_CHARS = 16
+
+
+class SecretFileError(ValueError):
+    """A token file exists but is empty or too short to be a secret."""
+
+
+def origin_of(url: str) -> str:
+    """``https://chat.example.com/x`` -> ``https://chat.example.com`` (scheme, host and port)."""
+    match = re.match(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s?#]+)", url or "")
+    return match.group(1).lower() if match else ""
+
+
+def read_or_create_secret(token_file: Path) -> str:
+    """A secret kept in a private file: created (0600, folder 0700) with 32 random bytes when missing;
+    an existing file that is empty or shorter than 16 characters is refused, never trusted."""
+    if token_file.is_file():
+        token = token_file.read_text(encoding="utf-8").strip()
+        if len(token) < MIN_SECRET_CHARS or token.lower() in INSECURE_TOKENS:
+            raise SecretFileError(f"{token_file} is empty or shorter than {MIN_SECRET_CHARS} characters: "
+                                  "delete it (a new one is generated) or write a long random token in it")
         return token
+    token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:       # another process created it meanwhile: use theirs
+        return read_or_create_secret(token_file)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(token)
+    return token
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -7,7 +7,10 @@ Two ways a problem opens:
 - detection: when a new incident's subject/description is similar (cosine of the ``kb.encoder``
   embeddings >= ``problems.similarity_threshold``) to at least ``problems.min_similar`` open incidents
   of the same category from other requesters within ``problems.window_minutes``, a problem is opened
-  with them as members; later similar incidents join it.
+  with them as members; later similar incidents join it. A detected problem gets a neutral title
+  (category, number of reports, first seen: never a user's words) and is not shown to users until an
+  agent confirms it (``PATCH /api/problems/{id}`` with ``{"confirmed": true}``, optionally a title and
+  messages); declared problems are confirmed from the start.
 
 The store is one SQLite file (``problems.path``) whatever the ticket backend: incidents are recorded
 by their local reference when the service accepts them, so detection works while the backend is down.
@@ -42,7 +45,8 @@ CREATE TABLE IF NOT EXISTS problems (
     source TEXT NOT NULL,             -- declared | detected
     since TEXT NOT NULL,
     resolved_at TEXT,
-    messages TEXT NOT NULL DEFAULT '{}'
+    messages TEXT NOT NULL DEFAULT '{}',
+    confirmed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS incidents (
     reference TEXT PRIMARY KEY,
@@ -71,6 +75,7 @@ class Problem(BaseModel):
     resolved_at: datetime | None = None
     messages: dict[str, str] = Field(default_factory=dict, description="what the bot may tell users, per language")
     incident_count: int = 0
+    confirmed: bool = Field(default=False, description="shown to users only once an agent confirmed it")
 
 
 class ProblemIn(BaseModel):
@@ -84,8 +89,14 @@ class ProblemIn(BaseModel):
 
 class ProblemUpdate(BaseModel):
     status: Literal["open", "resolved"] | None = None
+    confirmed: bool | None = Field(default=None, description="true: users linked to it are told about it")
     title: str | None = Field(default=None, min_length=1, max_length=300)
     messages: dict[str, str] | None = None
+
+
+def neutral_title(category: str, count: int, since: datetime) -> str:
+    """The title of a detected problem until an agent words one: category, reports, first seen."""
+    return f"{category}: {count} similar reports, first seen {since:%Y-%m-%d %H:%M} UTC"
 
 
 def incident_text(draft: TicketDraft) -> str:
@@ -102,6 +113,10 @@ class ProblemStore:
         self._lock = threading.Lock()
         with self._connect() as db:
             db.executescript(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(problems)")}
+            if "confirmed" not in columns:          # a store from before agents confirmed problems
+                db.execute("ALTER TABLE problems ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0")
+                db.execute("UPDATE problems SET confirmed = 1 WHERE source = 'declared'")
 
     def _connect(self):
         return connect(self.path)
@@ -117,9 +132,10 @@ class ProblemStore:
     # --- problems -----------------------------------------------------------------------
     def _problem(self, db: sqlite3.Connection, row: sqlite3.Row) -> Problem:
         count = db.execute("SELECT COUNT(*) FROM incidents WHERE problem_id = ?", (row["id"],)).fetchone()[0]
-        return Problem(id=row["id"], category=row["category"], title=row["title"], status=row["status"],
+        title = row["title"] or neutral_title(row["category"], count, datetime.fromisoformat(row["since"]))
+        return Problem(id=row["id"], category=row["category"], title=title, status=row["status"],
                        source=row["source"], since=row["since"], resolved_at=row["resolved_at"],
-                       messages=json.loads(row["messages"]), incident_count=count)
+                       messages=json.loads(row["messages"]), incident_count=count, confirmed=bool(row["confirmed"]))
 
     def get(self, problem_id: int) -> Problem:
         with self._connect() as db:
@@ -144,7 +160,8 @@ class ProblemStore:
         since = (body.since or utcnow()).isoformat()
         with self._connect() as db:
             cur = db.execute(
-                "INSERT INTO problems (category, title, status, source, since, messages) VALUES (?,?,?,?,?,?)",
+                "INSERT INTO problems (category, title, status, source, since, messages, confirmed)"
+                " VALUES (?,?,?,?,?,?,1)",
                 (body.category.strip().lower(), body.title, "open", "declared", since, json.dumps(body.messages)),
             )
             problem_id = cur.lastrowid
@@ -155,6 +172,8 @@ class ProblemStore:
         with self._connect() as db:
             if body.title is not None:
                 db.execute("UPDATE problems SET title = ? WHERE id = ?", (body.title, problem_id))
+            if body.confirmed is not None:
+                db.execute("UPDATE problems SET confirmed = ? WHERE id = ?", (int(body.confirmed), problem_id))
             if body.messages is not None:
                 db.execute("UPDATE problems SET messages = ? WHERE id = ?",
                            (json.dumps({**problem.messages, **body.messages}), problem_id))
@@ -215,7 +234,8 @@ class ProblemStore:
             with self._connect() as db:
                 cur = db.execute(
                     "INSERT INTO problems (category, title, status, source, since, messages) VALUES (?,?,?,?,?,?)",
-                    (draft.category, similar[0]["text"][:300], "open", "detected", similar[0]["created_at"], "{}"),
+                    # no title: shown as neutral_title(); never a user's (unreviewed) words
+                    (draft.category, "", "open", "detected", similar[0]["created_at"], "{}"),
                 )
                 problem_id = cur.lastrowid
                 db.executemany("UPDATE incidents SET problem_id = ? WHERE reference = ?",

@@ -60,7 +60,9 @@ class EscalationService:
         problem = None
         if ticket.problem_id is not None:
             try:
-                problem = _problem_info(self.problems.get(ticket.problem_id), ticket.language)
+                known = self.problems.get(ticket.problem_id)
+                # users hear of a problem only once an agent confirmed it (a detected one is unreviewed)
+                problem = _problem_info(known, ticket.language) if known.confirmed else None
             except Exception:  # noqa: BLE001 - a missing problem record never hides the ticket
                 problem = None
         return TicketOut(**{**ticket.model_dump(), "delivery": delivery, "problem": problem})

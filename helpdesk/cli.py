@@ -170,6 +170,21 @@ def cmd_rt_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gdpr(args: argparse.Namespace) -> int:
+    """Export or erase one user's data across every store, or apply the retention periods now."""
+    from helpdesk_service.gdpr import PersonalData
+
+    data = PersonalData(load_settings())
+    if args.gdpr_command == "export":
+        result = data.export(args.user_id)
+    elif args.gdpr_command == "delete":
+        result = data.delete(args.user_id)
+    else:
+        result = data.purge()
+    print(json.dumps(result, indent=2, default=str, ensure_ascii=False))
+    return 0
+
+
 def cmd_shell(args: argparse.Namespace) -> int:
     from helpdesk.launcher import LaunchError, shell
 
@@ -258,6 +273,15 @@ def build_parser() -> argparse.ArgumentParser:
     rt_setup.add_argument("--url", help="RT base URL (default: rt.url from the settings)")
     rt_setup.set_defaults(func=cmd_rt_setup)
 
+    gdpr = sub.add_parser("gdpr", help="personal data: export, erase, retention").add_subparsers(
+        dest="gdpr_command", required=True)
+    for name, text in [("export", "print everything kept about one user (JSON)"),
+                       ("delete", "erase one user's data from every store")]:
+        command = gdpr.add_parser(name, help=text)
+        command.add_argument("user_id", help="the sender id / requester id")
+        command.set_defaults(func=cmd_gdpr)
+    gdpr.add_parser("purge", help="apply the retention periods now (the service also does at start and daily)"
+                    ).set_defaults(func=cmd_gdpr)
     accounts = sub.add_parser("accounts", help="staff accounts: agent, editor, admin").add_subparsers(
         dest="accounts_command", required=True)
     create = accounts.add_parser("create", help="create an account (password from a prompt, or stdin)")

@@ -9,13 +9,15 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from core.settings import Settings
 from escalation.tickets.base import TicketBackend
 from helpdesk_service import errors
 from helpdesk_service.container import build_container
-from helpdesk_service.routes import (articles, console, console_api, console_handoffs, health, kb, outcomes,
-                                     problems, records, sla, webchat)
+from helpdesk_service.middleware import SecurityMiddleware
+from helpdesk_service.routes import (articles, console, console_api, console_handoffs, gdpr, health, kb, outcomes,
+                                     problems, records, session, sla, webchat)
 from helpdesk_service.routes import tickets as ticket_routes
 
 
@@ -26,17 +28,23 @@ def create_app(settings: Settings, tickets: TicketBackend | None = None) -> Fast
     async def lifespan(_: FastAPI):
         container.outbox_worker.start()   # retries pending escalations on a timer
         container.handoff_worker.start()  # live chats: the user's messages, timeouts
+        container.retention_worker.start()  # retention periods: at start, then daily
         try:
             yield
         finally:
+            container.retention_worker.stop()
             container.handoff_worker.stop()
             container.outbox_worker.stop()
 
     app = FastAPI(title="Helpdesk service", version="0.1.0", lifespan=lifespan,
                   description="KB search, tickets and self-service outcomes for the helpdesk assistant.")
     app.state.container = container
-    for module in (health, kb, ticket_routes, outcomes, articles, problems, sla, records, webchat,
+    for module in (health, kb, ticket_routes, outcomes, articles, problems, sla, records, webchat, session, gdpr,
                    console, console_api, console_handoffs):
         app.include_router(module.router)
     errors.install(app)
+    # browsers: only pages of the configured public URL may call the API (docs/security.md)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.public_origins, allow_credentials=False,
+                       allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.limits.max_body_bytes)
     return app

@@ -28,6 +28,8 @@ from escalation.tickets.base import TicketBackend
 from escalation.tickets.factory import build_backend
 from kb_index.embedders import get_embedder
 from kb_index.live import LiveKbSearcher
+from helpdesk_service.gdpr import PersonalData, RetentionWorker
+from helpdesk_service.limits import ServiceLimits
 
 
 @dataclass
@@ -43,6 +45,10 @@ class Container:
     outcomes: OutcomeStore
     unclear: RecordStore[UnclearMessage]       # messages the NLU did not understand (review queue)
     complaints: RecordStore[Complaint]
+    chat_secret: str                           # signs the web chat sessions (checked by Rasa's socket.io channel)
+    limits: ServiceLimits
+    personal_data: PersonalData                # GDPR: export, erase, retention across every store
+    retention_worker: RetentionWorker
     accounts: AccountStore                     # staff accounts and login sessions
     handoffs: HandoffService                   # live chats handed to agents
     handoff_worker: HandoffWorker
@@ -76,6 +82,10 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         outcomes=OutcomeStore(settings.data_path / "analytics.db"),
         unclear=unclear_store(settings.data_path / "review.db"),
         complaints=complaint_store(settings.data_path / "complaints.db", settings.privacy.mask_personal_data),
+        chat_secret=settings.chat_session_secret(),
+        limits=ServiceLimits(settings.limits),
+        personal_data=(personal := PersonalData(settings)),
+        retention_worker=RetentionWorker(personal),
         accounts=AccountStore(settings.data_path / "accounts.db", settings.handoff.session_hours),
         handoffs=handoffs,
         handoff_worker=HandoffWorker(handoffs, settings.handoff.poll_seconds),

@@ -33,10 +33,13 @@ def part(name: str):
 def require_token(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
     expected = request.app.state.container.api_token
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(token.encode(), expected.encode()):
+    token = token.strip()
+    if (scheme.lower() != "bearer" or len(expected) < 16 or not token
+            or not secrets.compare_digest(token.encode(), expected.encode())):
         raise HTTPException(status_code=401, detail="missing or wrong API token", headers={"WWW-Authenticate": "Bearer"})
 
 
+ContainerDep = Annotated[Container, Depends(container)]
 SettingsDep = Annotated[Settings, part("settings")]
 TicketsDep = Annotated[TicketBackend, part("tickets")]
 KbDep = Annotated[LiveKbSearcher, part("kb")]

@@ -10,8 +10,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import ValidationError
 
 from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
+from helpdesk_service.limits import RateLimited
 from helpdesk_service.accounts import AccountExists, AccountNotFound, InvalidAccount
 from helpdesk_service.auth import LoginRequired
 from helpdesk_service.handoff.errors import (DeliveryFailed, HandoffConflict, HandoffForbidden, HandoffNotFound,
@@ -54,7 +56,16 @@ def _validation(exc: RequestValidationError) -> JSONResponse:
     return JSONResponse({"detail": "invalid request: " + "; ".join(problems)}, status_code=422)
 
 
+def _rate_limited(exc: RateLimited) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
+
+
 def install(app: FastAPI) -> None:
+    async def handle_rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        return _rate_limited(exc)
+
+    app.add_exception_handler(RateLimited, handle_rate_limited)
+
     async def handle(_: Request, exc: Exception) -> JSONResponse:
         return _answer(exc)
 
@@ -66,6 +77,11 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(RequestValidationError, handle_validation)
 
+    async def handle_model_validation(_: Request, exc: ValidationError) -> JSONResponse:
+        # a model built inside a route from query parameters (e.g. GET /api/kb/search): the caller's fault
+        return _validation(RequestValidationError(exc.errors()))
+
+    app.add_exception_handler(ValidationError, handle_model_validation)
     async def handle_login(_: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse(exc.location, status_code=303)
 

@@ -84,6 +84,12 @@ def e2e_env(tmp_path_factory) -> dict[str, str]:
         "HELPDESK_KB__INDEX_DIR": str(tmp / "kb_index"),
         "HELPDESK_TICKETS__SQLITE_PATH": str(tmp / "data" / "tickets.db"),
         "HELPDESK_SERVICE__PUBLIC_URL": f"http://127.0.0.1:{service_port}",
+        # the e2e conversations talk over Rasa's REST channel: on here, behind its token (data/rest_token)
+        "HELPDESK_CHAT__REST_CHANNEL": "true",
+        # many conversations from one address and one test run: the limits are tested on their own
+        "HELPDESK_LIMITS__CHAT_MESSAGES_PER_MINUTE": "600",
+        "HELPDESK_LIMITS__CHAT_MESSAGES_PER_MINUTE_PER_IP": "100000",
+        "HELPDESK_LIMITS__TICKETS_PER_HOUR_PER_IP": "100000",
     }
     return env
 

@@ -8,6 +8,9 @@ Two things Rasa 3.6's channel does not do for Teams:
   Teams does not render; here they become ``imBack`` suggested actions (the user's click sends the
   payload back, as the web chat does).
 Same webhook: ``/webhooks/botframework/webhook``; authentication is Rasa's (``_validate_auth``).
+The sender (who owns the tickets) is the user's Azure AD object id (``from.aadObjectId``) from the
+validated activity, or the Teams user id when the activity has none; messages are cut and rate
+limited like on the other channels (``bot/channels/guard.py``).
 
 For the live handoff to an agent (docs/console.md) the channel also keeps each user's conversation
 reference (conversation, bot account, service URL of their latest activity) and offers an output
@@ -28,6 +31,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.guard import MessageGuard
+
 log = logging.getLogger(__name__)
 MAX_LOCALE = 20
 MAX_NAME = 200
@@ -40,10 +45,27 @@ def card_actions(buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
 
 
 class TeamsOutput(BotFramework):
+    """Replies go to the Teams user (``from.id`` of the activity), whatever the conversation's sender id
+    (the Azure AD object id) is."""
+
+    teams_user_id: Optional[Text] = None
+
+    def prepare_message(self, recipient_id: Text, message_data: Dict[Text, Any]) -> Dict[Text, Any]:
+        return super().prepare_message(self.teams_user_id or recipient_id, message_data)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        await super().send_custom_json(self.teams_user_id or recipient_id, json_message, **kwargs)
+
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
         message = {"text": text, "suggestedActions": {"actions": card_actions(buttons)}}
         await self.send(self.prepare_message(recipient_id, message))
+
+
+def sender_of(activity: Dict[Text, Any]) -> Text:
+    """The Azure AD object id of the user when Teams sends it, else the channel's user id."""
+    origin = activity["from"]
+    return str(origin.get("aadObjectId") or origin["id"])[:200]
 
 
 class NoConversationReference(Exception):
@@ -66,10 +88,13 @@ class ProactiveTeamsOutput(OutputChannel):
             raise NoConversationReference(f"no Teams conversation reference for {recipient_id!r}")
         output = TeamsOutput(self.channel.app_id, self.channel.app_password, reference["conversation"],
                              reference["recipient"], reference["serviceUrl"])
+        output.teams_user_id = reference.get("user")          # the Teams user id; recipient_id is the AAD id
         await output.send_response(recipient_id, message)
 
 
 class BotFrameworkWithLocale(BotFrameworkInput):
+    guard: Optional[MessageGuard] = None
+
     def __init__(self, app_id: Text, app_password: Text) -> None:
         super().__init__(app_id, app_password)
         self.references: Dict[Text, Dict[Text, Any]] = {}   # sender id -> where their conversation lives
@@ -103,15 +128,21 @@ class BotFrameworkWithLocale(BotFrameworkInput):
             try:
                 output = TeamsOutput(self.app_id, self.app_password, activity["conversation"],
                                      activity["recipient"], activity["serviceUrl"])
-                sender = activity["from"]["id"]
-                self.references[sender] = {"conversation": activity["conversation"],
+                sender = sender_of(activity)
+                output.teams_user_id = str(activity["from"]["id"])
+                self.references[sender] = {"conversation": activity["conversation"], "user": output.teams_user_id,
                                            "recipient": activity["recipient"], "serviceUrl": activity["serviceUrl"]}
-            except (KeyError, TypeError):
+            except (KeyError, TypeError, AttributeError):
                 return response.text("activity without conversation, recipient, serviceUrl or from",
                                      status=400)
             metadata = self.add_attachments_to_metadata(activity, self.get_metadata(request))
-            await on_new_message(UserMessage(text=activity.get("text") or "", output_channel=output,
-                                             sender_id=sender, input_channel=self.name(), metadata=metadata))
+            self.guard = self.guard or MessageGuard()
+            checked = self.guard.check(activity.get("text") or "", sender, None, metadata)
+            for text in checked.notices:
+                await output.send_text_message(sender, text)
+            if checked.allowed:
+                await on_new_message(UserMessage(text=checked.text, output_channel=output, sender_id=sender,
+                                                 input_channel=self.name(), metadata=metadata))
             return response.text("success")
 
         return webhook_bp

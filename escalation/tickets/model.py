@@ -20,6 +20,13 @@ OPEN_STATUSES = ("new", "open", "pending")
 MAX_TEXT = 20_000
 
 
+
+def is_ticket_number(value: object) -> bool:
+    """A backend ticket id: ASCII digits that fit a 64-bit integer ("²" and "٣" are digits too, for str.isdigit)."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 class TranscriptLine(BaseModel):
     sender: Literal["user", "bot", "agent"]
     text: str = Field(max_length=MAX_TEXT)

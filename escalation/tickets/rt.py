@@ -26,7 +26,7 @@ import httpx
 
 from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
 from escalation.tickets.base import ACTIVE
-from escalation.tickets.model import Status, Ticket, TicketDraft, TranscriptLine
+from escalation.tickets.model import Status, Ticket, TicketDraft, TranscriptLine, is_ticket_number
 from escalation.tickets.render import render_text
 from core.clock import local
 from core.settings import RtSettings, Settings
@@ -222,7 +222,7 @@ class RtTicketBackend:
             body["SLA"] = draft.priority   # RT's own service level: it keeps Due (response, then resolution)
         elif draft.resolution_due:
             body["Due"] = draft.resolution_due.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        links = [t for t in draft.related_to if t.isdigit()]
+        links = [t for t in draft.related_to if is_ticket_number(t)]
         if links:
             body["RefersTo"] = [int(t) for t in links]
         created = self.request("POST", "/ticket", json=body)
@@ -230,7 +230,7 @@ class RtTicketBackend:
         return Ticket(**draft.model_dump(), id=str(created["id"]))
 
     def get(self, ticket_id: str) -> Ticket:
-        if not str(ticket_id).isdigit():
+        if not is_ticket_number(ticket_id):
             raise TicketNotFound(f"ticket {ticket_id!r} not found")
         try:
             item = self.request("GET", f"/ticket/{ticket_id}")
@@ -276,7 +276,7 @@ class RtTicketBackend:
         return [self._from_item(item) for item in self._search(query, limit)][:limit]
 
     def _check_id(self, ticket_id: str) -> None:
-        if not str(ticket_id).isdigit():
+        if not is_ticket_number(ticket_id):
             raise TicketNotFound(f"ticket {ticket_id!r} not found")
 
     def set_status(self, ticket_id: str, status: Status, comment: str | None = None) -> Ticket:
@@ -296,7 +296,7 @@ class RtTicketBackend:
     def add_links(self, ticket_id: str, related_to: list[str]) -> Ticket:
         for other in related_to:
             self.get(other)
-        ids = [int(t) for t in related_to if t.isdigit()]
+        ids = [int(t) for t in related_to if is_ticket_number(t)]
         if ids:
             self.request("PUT", f"/ticket/{ticket_id}", json={"AddRefersTo": ids})
         return self.get(ticket_id)

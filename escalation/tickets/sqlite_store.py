@@ -13,7 +13,7 @@ from core.settings import Settings
 from core.storage import connect
 from escalation.errors import BackendUnavailable, TicketNotFound
 from escalation.tickets.base import ACTIVE
-from escalation.tickets.model import OPEN_STATUSES, Status, Ticket, TicketDraft, TranscriptLine, utcnow
+from escalation.tickets.model import OPEN_STATUSES, Status, Ticket, TicketDraft, TranscriptLine, utcnow, is_ticket_number
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -77,7 +77,7 @@ class SqliteTicketStore:
         return self._row_to_ticket(row) if row else None
 
     def get(self, ticket_id: str) -> Ticket:
-        if not str(ticket_id).isdigit():
+        if not is_ticket_number(ticket_id):
             raise TicketNotFound(f"ticket {ticket_id!r} not found")
         with self._connect() as db:
             row = db.execute("SELECT * FROM tickets WHERE id = ?", (int(ticket_id),)).fetchone()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from helpdesk_service.deps import Authenticated, ProblemsDep
 from escalation.problems import Problem, ProblemIn, ProblemUpdate
 
 router = APIRouter(prefix="/api/problems", tags=["problems"], dependencies=[Authenticated])
+ProblemId = Annotated[int, Path(ge=1, le=2**62)]
 ERRORS = {401: {"description": "missing or wrong API token"}, 404: {"description": "unknown problem"},
           422: {"description": "invalid request; `detail` names the field"}}
 
@@ -29,18 +30,18 @@ def list_problems(problems: ProblemsDep, status: Literal["open", "resolved"] | N
 
 
 @router.get("/{problem_id}", response_model=Problem, summary="One problem", responses=ERRORS)
-def get_problem(problem_id: int, problems: ProblemsDep) -> Problem:
+def get_problem(problem_id: ProblemId, problems: ProblemsDep) -> Problem:
     return problems.get(problem_id)
 
 
 @router.get("/{problem_id}/incidents", response_model=list[str], summary="References of the linked incidents",
             responses=ERRORS)
-def incidents(problem_id: int, problems: ProblemsDep) -> list[str]:
+def incidents(problem_id: ProblemId, problems: ProblemsDep) -> list[str]:
     problems.get(problem_id)
     return problems.references(problem_id)
 
 
 @router.patch("/{problem_id}", response_model=Problem, summary="Resolve, reopen or reword a problem",
               responses=ERRORS)
-def update(problem_id: int, body: ProblemUpdate, problems: ProblemsDep) -> Problem:
+def update(problem_id: ProblemId, body: ProblemUpdate, problems: ProblemsDep) -> Problem:
     return problems.update(problem_id, body)

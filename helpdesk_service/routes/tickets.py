@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from helpdesk_service.deps import Authenticated, EscalationsDep
+from helpdesk_service.deps import Authenticated, ContainerDep, EscalationsDep
 from escalation.errors import TicketNotFound
 from escalation.service import TicketOut
 from escalation.tickets.model import Status, TicketRequest, TicketSummary
@@ -21,6 +21,8 @@ router = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Authen
 RequesterQuery = Annotated[str | None, Query(
     max_length=200, description="when given, the ticket must belong to this requester (else 404)")]
 ERRORS = {401: {"description": "missing or wrong API token"}, 404: {"description": "unknown ticket"},
+          413: {"description": "request body too large"},
+          429: {"description": "too many requests; `Retry-After` says when to try again"},
           422: {"description": "invalid request; `detail` names the field"},
           503: {"description": "the ticket system is unavailable"}}
 
@@ -65,10 +67,14 @@ def _mine(ticket: TicketOut, requester_id: str | None, ref: str) -> TicketOut:
                                     "`reference` set); delivered automatically when it is back"},
                **ERRORS},
 )
-def create_ticket(body: TicketRequest, escalations: EscalationsDep, response: Response) -> TicketOut:
+def create_ticket(body: TicketRequest, escalations: EscalationsDep, response: Response, request: Request,
+                  container: ContainerDep) -> TicketOut:
     """Masks secrets (and personal data if configured), computes priority, SLA due times and queue, links a
     known problem (`problem` in the answer), stores the escalation in the durable outbox and delivers it.
-    The same `idempotency_key` always gives the same ticket."""
+    The same `idempotency_key` always gives the same ticket. New tickets are rate limited per requester and
+    per client address (429 with `Retry-After`); a retry of an accepted escalation never is."""
+    if container.outbox.by_key(body.idempotency_key) is None:
+        container.limits.ticket(body.requester.id, request.client.host if request.client else None)
     ticket = escalations.submit(body)
     if ticket.delivery == "outbox":
         response.status_code = 202

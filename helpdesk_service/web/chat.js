@@ -2,13 +2,16 @@
  *
  * Every message, the bot's and the user's, is put in the page as text (textContent): only **bold**,
  * line breaks and http(s) links are rendered, by building elements, never by parsing HTML.
- * The session id is kept in localStorage (the conversation continues after a reload, and in another
- * tab), the lines shown in sessionStorage (so a reload shows them again). */
+ * Who the user is comes from a signed session issued by the helpdesk service (POST /api/chat/session),
+ * presented to Rasa's socket.io channel in session_request; the channel answers with the user id,
+ * which is also the conversation id. The token and the id are kept in localStorage (the conversation
+ * continues after a reload, and in another tab), the lines shown in sessionStorage (so a reload shows
+ * them again). */
 (function () {
   "use strict";
 
   var config = JSON.parse(document.getElementById("chat-config").textContent);
-  var KEYS = { session: "helpdesk-chat:session", history: "helpdesk-chat:history", lang: "helpdesk-chat:lang" };
+  var KEYS = { session: "helpdesk-chat:session", token: "helpdesk-chat:token", history: "helpdesk-chat:history", lang: "helpdesk-chat:lang" };
   var MAX_HISTORY = 300;
   var UI = {
     en: { title: "IT helpdesk", language: "Language", reset: "New conversation", input: "Your message",
@@ -222,7 +225,7 @@
 
   function emit(payload) {
     // metadata.locale: the language picked on the page, for the actions (like a Teams activity's locale)
-    socket.emit("user_uttered", { message: payload, session_id: sessionId, metadata: { locale: uiLang } });
+    socket.emit("user_uttered", { message: payload, metadata: { locale: uiLang } });
   }
 
   function send(payload, shown) {
@@ -270,7 +273,11 @@
     sessionId = null;
     confirmed = false;
     pending = [];
-    try { sessionStorage.removeItem(KEYS.history); localStorage.removeItem(KEYS.session); } catch (e) { /* ignore */ }
+    try {
+      sessionStorage.removeItem(KEYS.history);
+      localStorage.removeItem(KEYS.session);
+      localStorage.removeItem(KEYS.token);    // a new conversation is a new (anonymous) session
+    } catch (e) { /* ignore */ }
     renderAll();
     hideTyping();
     socket.disconnect();
@@ -290,10 +297,36 @@
     reconnectionDelayMax: 5000
   });
 
+  /* ---- the signed session ---- */
+
+  var refusals = 0;
+  function requestSession() {
+    var current = load(localStorage, KEYS.token, null);
+    fetch("/api/chat/session", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: typeof current === "string" ? current : null }),
+      credentials: "same-origin"
+    }).then(function (response) {
+      if (!response.ok) throw new Error("session " + response.status);
+      return response.json();
+    }).then(function (session) {
+      save(localStorage, KEYS.token, session.token);
+      if (socket.connected) socket.emit("session_request", { token: session.token, locale: uiLang });
+    }).catch(function () {
+      setStatus("offline");
+      setTimeout(function () { if (socket.connected && !confirmed) requestSession(); }, 5000);
+    });
+  }
+
   setStatus("connecting");
   socket.on("connect", function () {
     confirmed = false;
-    socket.emit("session_request", { session_id: sessionId });
+    requestSession();
+  });
+  socket.on("session_refused", function () {
+    try { localStorage.removeItem(KEYS.token); } catch (e) { /* ignore */ }
+    if (++refusals <= 3) requestSession(); else setStatus("offline");
   });
   socket.on("session_confirm", function (data) {
     var id = typeof data === "string" ? data : (data && data.session_id);

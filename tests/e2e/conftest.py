@@ -35,9 +35,11 @@ class Chat:
     def __init__(self, settings, sender: str) -> None:
         self.url = f"http://{settings.rasa.host}:{settings.rasa.port}/webhooks/rest/webhook"
         self.sender = sender
+        self.headers = {"Authorization": f"Bearer {settings.rest_token()}"}
 
     def say(self, message: str) -> list[dict]:
-        response = httpx.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
+        response = httpx.post(self.url, json={"sender": self.sender, "message": message}, headers=self.headers,
+                              timeout=60)
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -17,6 +17,7 @@ from escalation.tickets.sqlite_store import SqliteTicketStore
 from helpdesk_service.handoff.rasa import RasaClient
 from helpdesk_service.handoff.store import HandoffStore
 from tests.e2e.test_teams import microsoft, teams_rasa  # noqa: F401 - fixtures: the Bot Connector stand-in, a Teams Rasa
+from tests.e2e.test_teams import aad_id
 from tests.e2e.test_teams import say as teams_say
 from tests.e2e.test_teams import texts as teams_texts
 from tests.e2e.test_webchat import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT, bot_message, open_chat, say)
@@ -222,7 +223,7 @@ def test_a_teams_user_gets_the_agents_reply_as_a_proactive_message(teams_rasa, m
     the service sends it, reaches the user through the Bot Connector by the stored conversation reference."""
     handoffs = HandoffStore(stack.data_path / "handoff.db")
     handoffs.set_presence("teams-agent", "available", 3)
-    user = "29:teams-handoff"
+    user = aad_id("teams-handoff")          # the conversation is the user's Azure AD object id
     try:
         replies = teams_say(teams_rasa, microsoft, "teams-handoff", "I want to talk to a person", locale="en-GB")
         assert "A helpdesk colleague is joining this chat" in teams_texts(replies)
@@ -235,7 +236,7 @@ def test_a_teams_user_gets_the_agents_reply_as_a_proactive_message(teams_rasa, m
         sent = microsoft.take()
         assert [a["path"] for a in sent] == ["/v3/conversations/a:teams-handoff-conversation/activities"]
         assert sent[0]["body"]["text"] == "Hello, ana here. <b>Restart Outlook</b>"
-        assert sent[0]["body"]["recipient"]["id"] == user
+        assert sent[0]["body"]["recipient"]["id"] == "29:teams-handoff"    # addressed to the Teams user
     finally:
         handoffs.set_presence("teams-agent", "away", 3)
         if handoffs.live_for(user):

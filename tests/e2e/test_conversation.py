@@ -110,7 +110,8 @@ def test_huge_and_html_messages_are_handled(stack, chat):
 @pytest.mark.parametrize("body", [b"{not json", b'{"sender": "x", "message": "\xff\xfe"}'])
 def test_invalid_payloads_to_rasa_get_400(stack, body):
     url = f"http://127.0.0.1:{stack.rasa.port}/webhooks/rest/webhook"
-    response = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
+    response = httpx.post(url, content=body, headers={"Content-Type": "application/json",
+                                                      "Authorization": f"Bearer {stack.rest_token()}"})
     assert response.status_code == 400 and "json" in response.text.lower()
 
 
@@ -130,7 +131,9 @@ def test_versions_rasa_3_6_with_rasa_sdk_3_11_action_server(stack):
     status = f"http://127.0.0.1:{stack.rasa.port}/status"
     assert httpx.get(status).status_code == 401
     assert httpx.get(status, params={"token": stack.rasa_token()}).status_code == 200
-    actions = {a["name"] for a in httpx.get(f"http://127.0.0.1:{stack.rasa.actions_port}/actions").json()}
+    # the action server answers Rasa only (its shared secret); tests/e2e/test_security.py checks the refusals
+    actions = {a["name"] for a in httpx.get(f"http://127.0.0.1:{stack.rasa.actions_port}/actions",
+                                            headers={"X-Helpdesk-Action-Token": stack.actions_token()}).json()}
     assert {"action_confirm_facts", "validate_triage_form", "action_escalate", "action_validate_slot_mappings"} <= actions
     import rasa_sdk
 

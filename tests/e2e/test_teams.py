@@ -180,6 +180,9 @@ def teams_rasa(stack, e2e_env, microsoft, tmp_path_factory):
         mp.setenv("HELPDESK_TEST_MICROSOFT_STUB", microsoft.url)
         mp.setenv("PYTHONPATH", str(tmp / "sitecustomize"))
         settings = load_settings()
+        # the action server of ``stack`` accepts only its own Rasa's secret: share it
+        settings.data_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (settings.data_path / "actions_token").write_text(stack.actions_token())
         services = Services(settings)
         services.services = [s for s in services.services if s.name == "rasa"]
     services.start()
@@ -198,12 +201,17 @@ def activity(microsoft, user: str, text: str | None, locale: str | None = None,
     return schema.Activity(
         type=kind, id=uuid.uuid4().hex, timestamp=datetime.now(timezone.utc), channel_id="msteams",
         service_url=microsoft.url, text=text, text_format="plain", locale=locale,
-        from_property=schema.ChannelAccount(id=f"29:{user}", name=user.title(), aad_object_id=str(uuid.uuid4())),
+        from_property=schema.ChannelAccount(id=f"29:{user}", name=user.title(), aad_object_id=aad_id(user)),
         recipient=BOT,
         conversation=schema.ConversationAccount(id=f"a:{user}-conversation", conversation_type="personal",
                                                 tenant_id="00000000-0000-4000-8000-0000000000aa"),
         channel_data={"tenant": {"id": "00000000-0000-4000-8000-0000000000aa"}},
     ).serialize()
+
+
+def aad_id(user: str) -> str:
+    """The user's Azure AD object id (stable per user, as in Teams)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"aad:{user}"))
 
 
 def post(settings, microsoft, body, token: str | None = "valid", **kwargs) -> httpx.Response:
@@ -298,9 +306,22 @@ def test_teams_conversation_from_problem_to_article_to_ticket(teams_rasa, stack,
     ticket_id = re.search(c["ticket"], texts(replies)).group(1)
     ticket = SqliteTicketStore(stack.path(stack.tickets.sqlite_path)).get(ticket_id)
     assert ticket.language == lang
-    assert ticket.requester.channel == "botframework" and ticket.requester.id == f"29:{user}"
+    # the owner of the ticket is the Azure AD object id of the validated activity
+    assert ticket.requester.channel == "botframework" and ticket.requester.id == aad_id(user)
     assert ticket.requester.name == user.title()                 # the display name Teams sends
     assert ticket.suggested_articles[0].article_id == article_id
+
+
+def test_another_teams_users_ticket_cannot_be_read_or_closed(teams_rasa, stack, microsoft):
+    owner, thief = f"owner-{uuid.uuid4().hex[:6]}", f"thief-{uuid.uuid4().hex[:6]}"
+    text = texts(say(teams_rasa, microsoft, owner, "can I talk to a real person please", "en-GB"))
+    ticket_id = re.search(r"I've created ticket #(\d+)", text).group(1)
+    assert f"Ticket #{ticket_id}" in texts(say(teams_rasa, microsoft, owner, f"what is the status of ticket {ticket_id}?",
+                                               "en-GB"))
+    answer = texts(say(teams_rasa, microsoft, thief, f"what is the status of ticket {ticket_id}?", "en-GB"))
+    assert "can't find ticket" in answer and f"Ticket #{ticket_id}" not in answer
+    say(teams_rasa, microsoft, thief, f"it works again, you can close ticket {ticket_id}", "en-GB")
+    assert SqliteTicketStore(stack.path(stack.tickets.sqlite_path)).get(ticket_id).status != "resolved"
 
 
 def test_the_bot_fetches_its_token_with_the_app_credentials(teams_rasa, microsoft):
@@ -375,7 +396,7 @@ def test_rasa_starts_without_teams_credentials(tmp_path, monkeypatch):
 
     for env in [{}, {"MICROSOFT_APP_ID": APP_ID}, {"MICROSOFT_APP_ID": "", "MICROSOFT_APP_PASSWORD": ""}]:
         channels = yaml.safe_load(rasa_credentials(settings, env).read_text())
-        assert set(channels) == {"rest", "socketio"} and channels["socketio"]["session_persistence"] is True
+        assert set(channels) == {"bot.channels.socketio.SignedSocketIOInput"}   # REST only with chat.rest_channel
     path = rasa_credentials(settings, {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
     assert yaml.safe_load(path.read_text())["bot.channels.botframework.BotFrameworkWithLocale"] == {
         "app_id": "${MICROSOFT_APP_ID}", "app_password": "${MICROSOFT_APP_PASSWORD}"}

@@ -24,10 +24,13 @@ def test_training_fingerprint_covers_config_domain_rules_and_every_language(sett
     assert training_fingerprint(settings) == training_fingerprint(settings)
 
 
-def test_rasa_http_api_gets_a_private_token_and_the_channels_none(settings):
-    rasa = next(s for s in Services(settings).services if s.name == "rasa")
+def test_rasa_http_api_gets_a_private_token_never_on_the_command_line(settings):
+    services = Services(settings)
+    rasa = next(s for s in services.services if s.name == "rasa")
     token = settings.rasa_token()
-    assert rasa.cmd[rasa.cmd.index("--auth-token") + 1] == token == settings.rasa_token()
+    assert "--auth-token" not in rasa.cmd and not any(token in part for part in rasa.cmd)
+    assert rasa.cmd[1:3] == ["-m", "bot.rasa_main"]
+    assert services.env["HELPDESK_RASA_TOKEN_FILE"] == str(settings.data_path / "rasa_token")
     assert rasa.health_url.endswith(f"/status?token={token}")
     assert (settings.data_path / "rasa_token").stat().st_mode & 0o777 == 0o600
     assert token != settings.api_token()

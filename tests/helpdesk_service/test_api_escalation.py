@@ -182,8 +182,15 @@ def test_known_problem_detected_from_similar_tickets(client):
     for i, who in enumerate(["an", "bert", "chris"]):
         body = client.post("/api/tickets", json={**DRAFT, "idempotency_key": f"p{i}", "requester": {"id": who},
                                                  "subject": "VPN werkt niet", "description": "vpn verbindt niet"}).json()
-    assert body["problem"] is not None and body["problem"]["category"] == "vpn"
-    assert client.get("/api/problems").json()[0]["source"] == "detected"
+    detected = client.get("/api/problems").json()[0]
+    assert detected["source"] == "detected" and detected["confirmed"] is False
+    assert body["problem"] is None                     # not shown to users before an agent confirms it
+    # a neutral title: category, count, first seen; never a user's words
+    assert detected["title"].startswith("vpn: 3 similar reports, first seen ") and "werkt" not in detected["title"]
+    assert client.patch(f"/api/problems/{detected['id']}", json={"confirmed": True}).json()["confirmed"] is True
+    body = client.post("/api/tickets", json={**DRAFT, "idempotency_key": "p9", "requester": {"id": "dirk"},
+                                             "subject": "VPN werkt niet", "description": "vpn verbindt niet"}).json()
+    assert body["problem"]["id"] == detected["id"] and "werkt" not in body["problem"]["title"]
 
 
 def test_sla_routing_and_outbox_endpoints(client):

@@ -43,7 +43,7 @@ class FakeRasa:
     def handler(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("refused")
-        assert request.url.params["token"] == "rasa-token" and request.url.params["output_channel"] == "latest"
+        assert request.url.params["token"] == "rasa-token-of-the-console-tests" and request.url.params["output_channel"] == "latest"
         conversation = request.url.raw_path.decode().split("?")[0].split("/")[2]   # as Rasa sees it (not unquoted)
         body = json.loads(request.content)
         for event in body if isinstance(body, list) else [body]:
@@ -63,7 +63,7 @@ class World:
         self.app = create_app(settings)
         self.c = self.app.state.container
         self.rasa = FakeRasa()
-        self.c.handoffs.rasa = RasaClient("http://rasa", "rasa-token", transport=httpx.MockTransport(self.rasa.handler))
+        self.c.handoffs.rasa = RasaClient("http://rasa", "rasa-token-of-the-console-tests", transport=httpx.MockTransport(self.rasa.handler))
         self.bot = TestClient(self.app, headers={"Authorization": f"Bearer {settings.api_token()}"})
         with connect(self.c.handoffs.tracker_db) as db:
             db.execute(TRACKER_SCHEMA)
@@ -105,7 +105,7 @@ class World:
 @pytest.fixture
 def world(settings):
     settings.data_path.mkdir(parents=True, exist_ok=True)
-    (settings.data_path / "rasa_token").write_text("rasa-token")
+    (settings.data_path / "rasa_token").write_text("rasa-token-of-the-console-tests")
     return World(settings)
 
 
@@ -286,6 +286,6 @@ def test_every_text_the_service_sends_and_every_canned_response_exists_in_every_
 
 def test_a_teams_user_id_reaches_rasa_unencoded_so_the_reply_lands_on_their_conversation():
     rasa = FakeRasa()
-    client = RasaClient("http://rasa", "rasa-token", transport=httpx.MockTransport(rasa.handler))
+    client = RasaClient("http://rasa", "rasa-token-of-the-console-tests", transport=httpx.MockTransport(rasa.handler))
     client.send("29:1a-B_c", "hello")
     assert rasa.events == [("29:1a-B_c", {"event": "bot", "text": "hello"})]

@@ -1,0 +1,65 @@
+"""What every chat channel checks before a message reaches the dialogue: its length and its rate.
+
+- A message longer than ``HELPDESK_MAX_MESSAGE_CHARS`` (settings ``limits.max_message_chars``) is
+  cut there, and the user is told so (one message of one user must not stall the bot for everyone:
+  a 1 MB message took 56 s of NLU).
+- Per sender and per client address, token buckets (``limits.chat_messages_per_minute...``):
+  a message over the limit is answered with a notice and not processed.
+The notices are data (``notices.yml``), in the language of the client's locale. Loaded in Rasa's
+environment; the settings come from the environment the launcher sets.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import yaml
+
+from core.rate_limit import RateLimiter
+
+NOTICES = yaml.safe_load((Path(__file__).with_name("notices.yml")).read_text(encoding="utf-8"))
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+def notice(name: str, locale: Any = None, **values: Any) -> str:
+    """The notice ``name`` in the language of ``locale`` ("fr-BE" -> fr), else the default language."""
+    texts = NOTICES[name]
+    lang = str(locale or "").replace("_", "-").split("-")[0].lower()
+    if lang not in texts:
+        lang = os.environ.get("HELPDESK_DEFAULT_LANGUAGE", "")
+    text = texts.get(lang) or next(iter(texts.values()))
+    return text.format(**values)
+
+
+@dataclass
+class Checked:
+    text: str
+    notices: list[str]
+    allowed: bool = True
+
+
+class MessageGuard:
+    def __init__(self, max_chars: Optional[int] = None, per_minute: Optional[int] = None,
+                 per_minute_per_ip: Optional[int] = None) -> None:
+        self.max_chars = max_chars or _env_int("HELPDESK_MAX_MESSAGE_CHARS", 2000)
+        self.per_sender = RateLimiter(per_minute or _env_int("HELPDESK_CHAT_PER_MINUTE", 30))
+        self.per_ip = RateLimiter(per_minute_per_ip or _env_int("HELPDESK_CHAT_PER_MINUTE_PER_IP", 120))
+
+    def check(self, text: Any, sender: str, address: Optional[str],
+              metadata: Optional[Mapping[str, Any]] = None) -> Checked:
+        locale = (metadata or {}).get("locale") if isinstance(metadata, Mapping) else None
+        if not self.per_sender.allow(f"s:{sender}") or (address and not self.per_ip.allow(f"ip:{address}")):
+            return Checked("", [notice("rate_limited", locale)], allowed=False)
+        text = text if isinstance(text, str) else ""
+        if len(text) > self.max_chars:
+            return Checked(text[: self.max_chars], [notice("message_cut", locale, max=self.max_chars)])
+        return Checked(text, [])

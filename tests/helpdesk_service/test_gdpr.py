@@ -1,0 +1,101 @@
+"""GDPR: one user's data exported and erased across every store (API and CLI); retention periods
+purge old records at start, keeping what is recent and what is not delivered yet."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from core.clock import utcnow
+from helpdesk.cli import main as cli
+from helpdesk_service.app import create_app
+
+DRAFT = {"requester": {"id": "alice"}, "language": "en", "subject": "Printer",
+         "transcript": [{"sender": "user", "text": "printer broken, mail me at alice@example.com"}]}
+
+
+def fake_tracker(settings, rows):
+    """Rasa's SQL tracker table (its real shape: sender_id, timestamp, data ...)."""
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(settings.data_path / "rasa_tracker.db") as db:
+        db.execute("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT,"
+                   " timestamp REAL, intent_name TEXT, action_name TEXT, data TEXT)")
+        db.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?,?,?,?)", rows)
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app(settings)) as c:
+        c.headers["Authorization"] = f"Bearer {settings.api_token()}"
+        yield c
+
+
+def populate(client, settings, user):
+    now = utcnow().timestamp()
+    fake_tracker(settings, [(user, "user", now, json.dumps({"text": "hello"})),
+                            ("bob", "user", now, json.dumps({"text": "hi"}))])
+    assert client.post("/api/tickets", json={**DRAFT, "idempotency_key": f"{user}-1",
+                                             "requester": {"id": user}}).status_code == 201
+    assert client.post("/api/complaints", json={"text": "slow service", "sender_id": user}).status_code == 201
+    assert client.post("/api/review/unclear", json={"text": "blorp", "sender_id": user}).status_code == 201
+    assert client.post("/api/outcomes", json={"conversation_id": user, "article_id": "a", "language": "en",
+                                               "outcome": "solved"}).status_code in (200, 201, 204)
+
+
+def test_export_and_erase_one_user_across_every_store(client, settings):
+    populate(client, settings, "alice")
+    populate(client, settings, "bob")
+    exported = client.get("/api/gdpr/users/alice").json()
+    for store in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes"):
+        assert exported[store], store
+    assert {t["requester_id"] for t in exported["tickets"]} == {"alice"}
+    assert {e["sender_id"] for e in exported["conversations"]} == {"alice"}
+    removed = client.delete("/api/gdpr/users/alice").json()
+    assert all(removed[s] >= 1 for s in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes"))
+    after = client.get("/api/gdpr/users/alice").json()
+    assert not any(after.values())
+    assert client.get("/api/gdpr/users/bob").json()["tickets"]          # the others' data stays
+
+
+def test_cli_exports_and_erases(client, settings, monkeypatch, capsys):
+    populate(client, settings, "carol")
+    monkeypatch.setenv("HELPDESK_DATA_DIR", str(settings.data_path))
+    monkeypatch.setenv("HELPDESK_TICKETS__SQLITE_PATH", str(settings.path(settings.tickets.sqlite_path)))
+    assert cli(["gdpr", "export", "carol"]) == 0
+    assert json.loads(capsys.readouterr().out)["complaints"][0]["data"]["text"] == "slow service"
+    assert cli(["gdpr", "delete", "carol"]) == 0
+    assert json.loads(capsys.readouterr().out)["tickets"] == 1
+    assert not any(client.get("/api/gdpr/users/carol").json().values())
+
+
+def test_retention_purges_old_records_and_keeps_recent_and_undelivered(client, settings):
+    old = (utcnow() - timedelta(days=settings.retention.transcripts_days + 1)).timestamp()
+    fake_tracker(settings, [("dave", "user", old, "{}"), ("dave", "user", utcnow().timestamp(), "{}")])
+    populate(client, settings, "erin")
+    old_iso = (utcnow() - timedelta(days=settings.retention.complaints_days + 1)).isoformat()
+    with sqlite3.connect(settings.data_path / "complaints.db") as db:
+        db.execute("UPDATE complaints_v2 SET received_at = ?", (old_iso,))
+    with sqlite3.connect(settings.outbox_path) as db:        # an undelivered escalation, old
+        db.execute("UPDATE outbox SET created_at = ?, state = 'pending'", (old,))
+    removed = client.post("/api/gdpr/retention").json()
+    assert removed["conversations"] == 1 and removed["complaints"] == 1 and removed["outbox"] == 0
+    kept = client.get("/api/gdpr/users/dave").json()
+    assert len(kept["conversations"]) == 1
+    assert client.get("/api/gdpr/users/erin").json()["outbox"]
+
+
+def test_retention_runs_when_the_service_starts(settings):
+    old = (utcnow() - timedelta(days=settings.retention.transcripts_days + 1)).timestamp()
+    fake_tracker(settings, [("frank", "user", old, "{}")])
+    with TestClient(create_app(settings)) as c:
+        c.headers["Authorization"] = f"Bearer {settings.api_token()}"
+        for _ in range(50):
+            if not c.get("/api/gdpr/users/frank").json()["conversations"]:
+                break
+            time.sleep(0.1)
+        assert not c.get("/api/gdpr/users/frank").json()["conversations"]
