@@ -196,6 +196,20 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train the Rasa model when its training data changed; the last line printed is the model's path."""
+    from helpdesk.launcher import LaunchError, model_path, train_if_needed
+
+    settings = load_settings()
+    try:
+        train_if_needed(settings)
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(model_path(settings), flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helpdesk", description="Multilingual first-line IT-support assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -245,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train if needed, build the KB index, start Rasa, actions and helpdesk")
     run.add_argument("--no-train", action="store_true")
     run.set_defaults(func=cmd_run)
+    train = sub.add_parser("train", help="train the Rasa model if its training data changed (prints the model path)")
+    train.set_defaults(func=cmd_train)
     shell = sub.add_parser("shell", help="chat in the terminal (rasa shell) with the services of `helpdesk run`")
     shell.set_defaults(func=cmd_shell)
     return parser

@@ -14,7 +14,7 @@ from core.settings import Settings
 from escalation.tickets.base import TicketBackend
 from helpdesk_service import errors
 from helpdesk_service.container import build_container
-from helpdesk_service.routes import (articles, console, console_api, console_handoffs, health, kb, outcomes,
+from helpdesk_service.routes import (articles, console, console_api, console_handoffs, editor, editor_api, health, kb, outcomes,
                                      problems, records, sla, webchat)
 from helpdesk_service.routes import tickets as ticket_routes
 
@@ -36,7 +36,7 @@ def create_app(settings: Settings, tickets: TicketBackend | None = None) -> Fast
                   description="KB search, tickets and self-service outcomes for the helpdesk assistant.")
     app.state.container = container
     for module in (health, kb, ticket_routes, outcomes, articles, problems, sla, records, webchat,
-                   console, console_api, console_handoffs):
+                   console, console_api, console_handoffs, editor, editor_api):
         app.include_router(module.router)
     errors.install(app)
     return app
