@@ -105,6 +105,6 @@ class ClusterMap:
         from sklearn.cluster import HDBSCAN
 
         # normalised vectors: euclidean distance is a monotone function of the cosine
-        model = HDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=1, metric="euclidean",
+        model = HDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=1, metric="euclidean", copy=True,
                         cluster_selection_method="leaf" if len(vectors) < 50 else "eom")
         return model.fit_predict(vectors.astype(np.float64))

@@ -113,7 +113,7 @@ class InboxStore:
             where.append("at < ?")
             params.append(until)
         if max_confidence is not None:
-            where.append("(confidence IS NULL OR confidence <= ?)")
+            where.append("confidence IS NOT NULL AND confidence <= ?")
             params.append(max_confidence)
         sql = "SELECT * FROM inbox" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY at DESC, id DESC LIMIT ?"
         with connect(self.path) as db:
