@@ -19,6 +19,7 @@ import numpy as np
 from helpdesk_service.editor.inbox import InboxStore, Item
 
 WEEKS = 6
+MIN_SIMILARITY = 0.5   # cosine: USE paraphrases across nl/fr/en are 0.65-0.8, unrelated IT problems 0.1-0.3
 
 
 @dataclass
@@ -102,9 +103,36 @@ class ClusterMap:
     def _labels(self, vectors: np.ndarray) -> np.ndarray:
         if len(vectors) < self.min_cluster_size:
             return np.full(len(vectors), -1)
+        labels = self._hdbscan(vectors, single=False)
+        if (labels < 0).all():
+            # HDBSCAN never makes one cluster of everything unless told; with few items (two users with
+            # the same problem) that one cluster is the answer, and the coherence check below keeps
+            # unrelated items out of it
+            labels = self._hdbscan(vectors, single=True)
+        return self._coherent(vectors, labels)
+
+    def _hdbscan(self, vectors: np.ndarray, single: bool) -> np.ndarray:
         from sklearn.cluster import HDBSCAN
 
         # normalised vectors: euclidean distance is a monotone function of the cosine
         model = HDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=1, metric="euclidean", copy=True,
-                        cluster_selection_method="leaf" if len(vectors) < 50 else "eom")
+                        allow_single_cluster=single,
+                        cluster_selection_method="leaf" if len(vectors) < 50 and not single else "eom")
         return model.fit_predict(vectors.astype(np.float64))
+
+    def _coherent(self, vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Move to noise, one at a time, the member least similar on average to the rest of its cluster
+        while that similarity is below MIN_SIMILARITY; a cluster left smaller than the minimum is noise."""
+        labels = labels.copy()
+        for label in set(labels.tolist()) - {-1}:
+            members = list(np.flatnonzero(labels == label))
+            while len(members) >= self.min_cluster_size:
+                sims = vectors[members] @ vectors[members].T
+                mean = (sims.sum(axis=1) - 1.0) / (len(members) - 1)
+                worst = int(np.argmin(mean))
+                if mean[worst] >= MIN_SIMILARITY:
+                    break
+                labels[members.pop(worst)] = -1
+            if len(members) < self.min_cluster_size:
+                labels[members] = -1
+        return labels

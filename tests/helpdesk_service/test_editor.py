@@ -379,3 +379,14 @@ def test_the_editor_page_is_served_with_the_consoles_security_headers(world):
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert editor.get("/editor/static/editor.js").status_code == 200
     assert editor.get("/editor/static/../auth.py").status_code == 404
+
+
+def test_two_users_with_the_same_problem_make_a_cluster_and_an_unrelated_message_stays_apart(world):
+    for n, (lang, text) in enumerate([("en", "my screen keeps flickering"), ("nl", "mijn scherm flikkert de hele tijd"),
+                                      ("en", "the coffee machine is empty")]):
+        world.tracker.user(f"t{n}", text, "nlu_fallback", 0.2)
+        world.tracker.language(f"t{n}", lang)
+    data = sign_in(world.app).get("/editor/api/clusters").json()
+    assert [{e["text"] for e in c["examples"]} for c in data["clusters"]] == [
+        {"my screen keeps flickering", "mijn scherm flikkert de hele tijd"}]
+    assert [i["text"] for i in data["noise"]] == ["the coffee machine is empty"]
