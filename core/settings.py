@@ -46,7 +46,7 @@ class KbSettings(BaseModel):
     index_dir: Path = Path("data/kb_index")
     encoder: str = "use-multilingual-v3"
     top_k: int = Field(default=3, ge=1, le=20)
-    min_score: float = 0.43
+    min_score: float | None = None  # None: the threshold each index learns from off-topic questions at build time
     hnsw_threshold: int = Field(default=20_000, ge=1)  # exact IndexFlatIP up to this many article variants, HNSW above
 
 
@@ -192,7 +192,7 @@ class HandoffSettings(BaseModel):
     enabled: bool = True
     opening_hours: OpeningHours = Field(default_factory=OpeningHours)
     default_capacity: int = Field(default=3, ge=1, le=50)
-    channels: list[str] = Field(default_factory=lambda: ["socketio"],
+    channels: list[str] = Field(default_factory=lambda: ["socketio", "botframework"],
                                 description="input channels whose users can get a live agent (their replies are pushed)")
     agent_timeout_seconds: float = Field(default=60, gt=0, description="an agent not seen this long is offline; their chats go back to the queue")
     idle_timeout_seconds: float = Field(default=600, gt=0, description="a chat without any message this long ends (the ticket stays)")

@@ -17,24 +17,26 @@ from kb_index.errors import KbError
 
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
-    """Index every ``*.md`` article under --kb; broken files are named and skipped (exit code 1)."""
-    from kb_index.articles import load_articles
+    """Index every article (Markdown or HTML) under --kb and print the import report: what was
+    indexed, split into sections or derived, and what was skipped and why (exit code 1 when a file
+    was skipped; the rest is indexed all the same)."""
     from kb_index.embedders import get_embedder
+    from kb_index.importer import import_kb
     from kb_index.index import build_index
 
     settings = load_settings()
     kb_dir = Path(args.kb or settings.path(settings.kb.articles_dir))
     index_dir = Path(args.index or settings.path(settings.kb.index_dir))
-    errors: list[KbError] = []
-    articles = load_articles(kb_dir, errors)
-    for error in errors:
-        print(f"skipped: {error}", file=sys.stderr)
-    print(f"{len(articles)} article variants in {kb_dir}", file=sys.stderr)
-    report = build_index(articles, get_embedder(args.encoder or settings.kb.encoder), index_dir, progress_bar("embedding"),
-                         hnsw_threshold=settings.kb.hnsw_threshold)
-    print(f"index {report.path}: {report.total} variants ({report.embedded} embedded, {report.reused} reused), {report.index_type}")
-    if errors:
-        print(f"{len(errors)} file(s) skipped, see above", file=sys.stderr)
+    result = import_kb(kb_dir, settings.languages)
+    for line in result.report_lines():
+        print(line, file=sys.stderr)
+    report = build_index(result.articles, get_embedder(args.encoder or settings.kb.encoder), index_dir,
+                         progress_bar("embedding"), hnsw_threshold=settings.kb.hnsw_threshold)
+    print(f"index {report.path}: {report.articles} article variants, {report.total} passages "
+          f"({report.embedded} embedded, {report.reused} reused), {report.index_type}; "
+          f"no-answer threshold learned from off-topic questions: {report.threshold:.3f}")
+    if result.skipped:
+        print(f"{len(result.skipped)} file(s) skipped, see above", file=sys.stderr)
         return 1
     return 0
 
@@ -44,7 +46,8 @@ def _searcher(args: argparse.Namespace):
 
     settings = load_settings()
     index_dir = Path(args.index or settings.path(settings.kb.index_dir))
-    return LiveKbSearcher(index_dir, args.encoder or settings.kb.encoder), settings
+    return LiveKbSearcher(index_dir, args.encoder or settings.kb.encoder,
+                          fallback_languages=(settings.default_language,)), settings
 
 
 def _hits_json(hits) -> list[dict]:

@@ -87,14 +87,15 @@ def train_if_needed(settings: Settings, force: bool = False) -> bool:
 
 def build_kb(settings: Settings) -> None:
     from helpdesk.progress import progress_bar
-    from kb_index.articles import load_articles
+    from kb_index.importer import load_articles
     from kb_index.embedders import get_embedder
     from kb_index.index import build_index
 
-    articles = load_articles(settings.path(settings.kb.articles_dir))
+    articles = load_articles(settings.path(settings.kb.articles_dir), languages=settings.languages)
     report = build_index(articles, get_embedder(settings.kb.encoder), settings.path(settings.kb.index_dir),
                          progress_bar("KB index"), hnsw_threshold=settings.kb.hnsw_threshold)
-    print(f"KB index: {report.total} article variants ({report.embedded} embedded, {report.reused} unchanged)", flush=True)
+    print(f"KB index: {report.articles} article variants, {report.total} passages ({report.embedded} embedded, "
+          f"{report.reused} unchanged)", flush=True)
 
 
 TEAMS_ENV = ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD")

@@ -2,8 +2,15 @@
 
 An index folder holds versioned builds ``v<n>/`` and a ``CURRENT`` file naming the live one, so a
 rebuild never disturbs a reader (the helpdesk service hot-reloads when ``CURRENT`` changes).
-Each build has ``manifest.json`` (encoder, dimension, index type, a checksum per article variant),
-``docs.json``, ``vectors.npy`` and ``index.faiss``. A rebuild re-embeds only changed variants.
+Each build has ``manifest.json`` (encoder, dimension, index type, a checksum per article variant, the
+learned rejection threshold), ``docs.json``, ``vectors.npy`` and ``index.faiss``.
+
+The index holds passages (:meth:`Article.passages`): every article variant's whole-article passage
+(its document carries the article: title, summary, steps, technical steps, sections), then one passage
+per section or part of a long section (a light document naming the article, the section and its text
+for BM25). A rebuild re-embeds only passages whose text changed. At the end of a build the off-topic
+calibration questions are run against the new index and the "no good answer" threshold is learned
+from their scores (:mod:`kb_index.rejection`), so it follows whatever KB is indexed.
 
 Index type, chosen automatically: exact ``IndexFlatIP`` up to ``hnsw_threshold`` variants (the
 setting ``kb.hnsw_threshold``, default ``HNSW_THRESHOLD``), ``IndexHNSWFlat`` above it (inner product
@@ -13,6 +20,7 @@ two cores; above that HNSW keeps the dense part of a query well under a millisec
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -27,6 +35,7 @@ from kb_index.articles import Article
 from kb_index.embedders.base import Embedder
 from kb_index.errors import EncoderMismatchError, IndexMissingError
 from kb_index.parallel import encode_all
+from kb_index.rejection import calibration_sets, learn_threshold, questions_checksum
 
 HNSW_THRESHOLD = 20_000
 HNSW_M = 32
@@ -40,13 +49,15 @@ KEEP_BUILDS = 2
 @dataclass(frozen=True)
 class BuildReport:
     path: Path
-    total: int
+    total: int        # passages
     embedded: int
     reused: int
     index_type: str
+    articles: int = 0
+    threshold: float | None = None
 
 
-def _faiss_index(vectors: np.ndarray, hnsw_threshold: int = HNSW_THRESHOLD):
+def faiss_index_for(vectors: np.ndarray, hnsw_threshold: int = HNSW_THRESHOLD):
     import faiss
 
     dim = vectors.shape[1]
@@ -87,7 +98,45 @@ def _previous_vectors(index_dir: Path, encoder: str) -> dict[str, tuple[str, np.
         return {}
     docs = json.loads((build / "docs.json").read_text(encoding="utf-8"))
     vectors = np.load(build / "vectors.npy")
-    return {d["key"]: (d["checksum"], vectors[i]) for i, d in enumerate(docs)}
+    return {d["key"]: (d.get("text_checksum", ""), vectors[i]) for i, d in enumerate(docs)}
+
+
+def _previous_calibration(index_dir: Path, checksum: str) -> np.ndarray | None:
+    """The calibration questions' embeddings of the live build when they are the same questions
+    embedded by the same encoder (``checksum``), so a rebuild does not embed them again."""
+    try:
+        build = current_build(index_dir)
+        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("rejection", {}).get("checksum") == checksum:
+            return np.load(build / "calibration.npy")
+    except (IndexMissingError, OSError, ValueError):
+        pass
+    return None
+
+
+def _text_checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def passage_docs(articles: Sequence[Article]) -> tuple[list[dict], list[str]]:
+    """The index documents and the text embedded for each: per variant, the whole-article document
+    (the article's fields, ``section`` -1) and then one light document per further passage."""
+    docs, texts = [], []
+    for a in articles:
+        for n, (section, text) in enumerate(a.passages()):
+            if n == 0:
+                doc = asdict(a)
+                doc.pop("warnings", None)
+                doc.update(key=a.key, section=-1)
+            else:
+                sec = a.sections[section] if section >= 0 else None
+                lexical = " ".join(p for p in (a.title, sec.title if sec else "", text) if p)
+                doc = {"id": a.id, "lang": a.lang, "category": a.category, "key": f"{a.key}#{n}",
+                       "section": section, "lexical": lexical}
+            doc["text_checksum"] = _text_checksum(text)
+            docs.append(doc)
+            texts.append(text)
+    return docs, texts
 
 
 def build_index(
@@ -96,54 +145,67 @@ def build_index(
     index_dir: Path,
     progress: Callable[[int, int], None] | None = None,
     hnsw_threshold: int = HNSW_THRESHOLD,
+    calibration: dict[str, Sequence[str]] | None = None,
 ) -> BuildReport:
-    """Embed the articles (only new or changed ones, on every core: kb_index/parallel.py) and publish a
-    new build atomically.
+    """Embed the articles' passages (only new or changed ones, on every core: kb_index/parallel.py),
+    learn the rejection threshold from the off-topic ``calibration`` questions (default: the shipped
+    set per language, :func:`kb_index.rejection.calibration_sets`) and publish a new build atomically.
 
-    The index is exact (``IndexFlatIP``) up to ``hnsw_threshold`` variants and HNSW above it.
+    The index is exact (``IndexFlatIP``) up to ``hnsw_threshold`` passages and HNSW above it.
     """
     import faiss
 
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = _previous_vectors(index_dir, embedder.name)
-    vectors = np.zeros((len(articles), embedder.dimension), dtype=np.float32)
+    docs, texts = passage_docs(articles)
+    vectors = np.zeros((len(docs), embedder.dimension), dtype=np.float32)
     todo: list[int] = []
-    for i, article in enumerate(articles):
-        old = previous.get(article.key)
-        if old and old[0] == article.checksum:
+    for i, doc in enumerate(docs):
+        old = previous.get(doc["key"])
+        if old and old[0] == doc["text_checksum"]:
             vectors[i] = old[1]
         else:
             todo.append(i)
     if todo:
-        vectors[todo] = encode_all(embedder, [articles[i].embedding_text() for i in todo], progress=progress)
+        vectors[todo] = encode_all(embedder, [texts[i] for i in todo], progress=progress)
     elif progress:
         progress(0, 0)
 
     build_name = _new_build_name(index_dir)
     tmp = index_dir / f".{build_name}.tmp"
     tmp.mkdir()
-    index = _faiss_index(vectors, hnsw_threshold)
+    index = faiss_index_for(vectors, hnsw_threshold)
     faiss.write_index(index, str(tmp / "index.faiss"))
     np.save(tmp / "vectors.npy", vectors)
-    docs = [dict(asdict(a), key=a.key) for a in articles]
     (tmp / "docs.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
     manifest = {
         "encoder": embedder.name,
         "dimension": embedder.dimension,
         "index_type": type(index).__name__,
         "hnsw_threshold": hnsw_threshold,
-        "count": len(articles),
+        "count": len(docs),
+        "articles": len(articles),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "checksums": {a.key: a.checksum for a in articles},
     }
+    questions = calibration_sets() if calibration is None else calibration
+    checksum = questions_checksum(embedder.name, questions)
+    loaded = LoadedIndex(tmp, manifest, docs, vectors, index)
+    manifest["rejection"] = learn_threshold(loaded, embedder, questions,  # sets loaded.generality
+                                            question_vectors=_previous_calibration(index_dir, checksum))
+    np.save(tmp / "generality.npy", loaded.generality)
+    if loaded.question_vectors is not None:
+        np.save(tmp / "calibration.npy", loaded.question_vectors)
+        manifest["rejection"]["checksum"] = checksum
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     tmp.rename(index_dir / build_name)
     marker_tmp = index_dir / f".{CURRENT}.tmp"
     marker_tmp.write_text(build_name, encoding="utf-8")
     os.replace(marker_tmp, index_dir / CURRENT)
     _prune(index_dir, keep=build_name)
-    return BuildReport(index_dir / build_name, len(articles), len(todo), len(articles) - len(todo), manifest["index_type"])
+    return BuildReport(index_dir / build_name, len(docs), len(todo), len(docs) - len(todo), manifest["index_type"],
+                       len(articles), manifest["rejection"].get("threshold"))
 
 
 def _new_build_name(index_dir: Path) -> str:
@@ -166,6 +228,8 @@ class LoadedIndex:
     docs: list[dict]
     vectors: np.ndarray
     faiss_index: object
+    generality: np.ndarray | None = None  # per passage: how close it comes to off-topic questions (rejection.py)
+    question_vectors: np.ndarray | None = None  # the calibration questions' embeddings (at build time only)
 
 
 def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
@@ -184,4 +248,5 @@ def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
     index = faiss.read_index(str(build / "index.faiss"))
     if hasattr(index, "hnsw"):
         index.hnsw.efSearch = HNSW_EF_SEARCH
-    return LoadedIndex(build, manifest, docs, vectors, index)
+    generality = np.load(build / "generality.npy") if (build / "generality.npy").is_file() else None
+    return LoadedIndex(build, manifest, docs, vectors, index, generality)

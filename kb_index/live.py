@@ -25,9 +25,11 @@ RETRY_SECONDS = 1.0
 
 
 class LiveKbSearcher:
-    def __init__(self, index_dir: Path, encoder: str, weights: RankingWeights = DEFAULT_WEIGHTS) -> None:
+    def __init__(self, index_dir: Path, encoder: str, weights: RankingWeights = DEFAULT_WEIGHTS,
+                 fallback_languages: tuple[str, ...] = ()) -> None:
         self.index_dir = Path(index_dir)
         self.encoder = encoder
+        self.fallback_languages = tuple(fallback_languages)
         self.weights = weights
         self._lock = threading.Lock()
         self._marker: str | None = None
@@ -43,7 +45,7 @@ class LiveKbSearcher:
 
     def _load(self) -> None:
         index = load_index(self.index_dir, self.encoder)
-        searcher = KbSearcher(index, get_embedder(self.encoder), weights=self.weights)
+        searcher = KbSearcher(index, get_embedder(self.encoder), self.fallback_languages, weights=self.weights)
         self._searcher, self._marker = searcher, index.build.name  # the swap
         self._failed = None
         self.reloads += 1

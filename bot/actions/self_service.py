@@ -1,4 +1,5 @@
-"""Self-service: suggest KB articles, walk through their steps, record whether they solved it."""
+"""Self-service: suggest KB articles (the matching section first; summary and link for an article
+without steps), walk through their steps, record whether they solved it."""
 
 from __future__ import annotations
 
@@ -22,24 +23,39 @@ MAX_SUGGESTIONS = 3
 
 def show_article(dispatcher: CollectingDispatcher, article: dict, tried: list[str],
                  skill_level: str | None = None) -> List[Dict]:
-    """Send the article, adapted to the user: click-by-click steps, or concise technical ones for
-    an IT-savvy user when the article has them; then the caller asks whether it solved the problem."""
+    """Send the article, adapted to the user and to the article: concise technical steps for an
+    IT-savvy user when the article has them; else the section of a long article that matched the
+    question, first; else the click-by-click steps; else (a prose article) its summary and the link.
+    Then the caller asks whether it solved the problem (:func:`ask_solved`)."""
     if article["fallback_language"]:
         dispatcher.utter_message(response="utter_article_other_language", article_lang=article["lang"])
     technical = article.get("technical_steps") or []
+    steps = list(article.get("steps") or [])
     if skill_level == "it_savvy" and technical:
         dispatcher.utter_message(response="utter_article_technical", title=article["title"],
                                  steps="\n".join(f"- {step}" for step in technical), url=article["url"])
-    else:
+    elif article.get("section_text"):
+        dispatcher.utter_message(response="utter_article_section", title=article["title"],
+                                 section=article.get("section") or article["title"],
+                                 text=article["section_text"], url=article["url"])
+    elif steps:
         dispatcher.utter_message(response="utter_article", title=article["title"], summary=article["summary"],
-                                 steps=format_steps(article["steps"]), url=article["url"])
+                                 steps=format_steps(steps), url=article["url"])
+    else:
+        dispatcher.utter_message(response="utter_article_summary", title=article["title"],
+                                 summary=article["summary"], url=article["url"])
     return [
         SlotSet("suggested_articles", tried + [article["article_id"]]),
         SlotSet("current_article", article["article_id"]),
-        SlotSet("current_steps", list(article["steps"])),
+        SlotSet("current_steps", steps),
         SlotSet("current_step", 0),
         SlotSet("pending_question", "kb_feedback"),
     ]
+
+
+def ask_solved(dispatcher: CollectingDispatcher, article: dict) -> None:
+    """Did it help? With the step-by-step offer only when the article has steps."""
+    dispatcher.utter_message(response="utter_ask_solved" if article.get("steps") else "utter_ask_solved_no_steps")
 
 
 def choice_payload(article_id: str) -> str:
@@ -67,7 +83,7 @@ async def suggest_articles(dispatcher: CollectingDispatcher, tracker: Tracker, t
         dispatcher.utter_message(response="utter_other_articles",
                                  buttons=[{"title": h["title"], "payload": choice_payload(h["article_id"])}
                                           for h in hits[1:]])
-    dispatcher.utter_message(response="utter_ask_solved")
+    ask_solved(dispatcher, hits[0])
     return events
 
 
@@ -87,7 +103,7 @@ class ActionShowArticle(Action):
             return [SlotSet("pending_question", None)]
         events = show_article(dispatcher, article, [a for a in tried if a != article["article_id"]],
                               tracker.get_slot("skill_level"))
-        dispatcher.utter_message(response="utter_ask_solved")
+        ask_solved(dispatcher, article)
         return events
 
 
@@ -159,6 +175,6 @@ async def _record(tracker: Tracker, outcome: str) -> None:
     if not article:
         return
     try:
-        await runtime.helpdesk().record_outcome(tracker.sender_id, article, tracker.get_slot("language") or "en", outcome)
+        await runtime.helpdesk().record_outcome(tracker.sender_id, article, tracker.get_slot("language") or runtime.settings().default_language, outcome)
     except ActionError as exc:
         log.warning("could not record the self-service outcome: %s", exc)

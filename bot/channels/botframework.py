@@ -8,6 +8,13 @@ Two things Rasa 3.6's channel does not do for Teams:
   Teams does not render; here they become ``imBack`` suggested actions (the user's click sends the
   payload back, as the web chat does).
 Same webhook: ``/webhooks/botframework/webhook``; authentication is Rasa's (``_validate_auth``).
+
+For the live handoff to an agent (docs/console.md) the channel also keeps each user's conversation
+reference (conversation, bot account, service URL of their latest activity) and offers an output
+channel built from it (:meth:`BotFrameworkWithLocale.get_output_channel`): a message Rasa's HTTP API
+sends with ``output_channel=latest`` (an agent's reply) then reaches the user as a proactive message
+through the Bot Connector. The references live in the Rasa process: after a restart a user must write
+once before an agent's reply can reach them (until then the API call fails and the agent is told).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.botframework import BotFramework, BotFrameworkInput
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -39,7 +46,37 @@ class TeamsOutput(BotFramework):
         await self.send(self.prepare_message(recipient_id, message))
 
 
+class NoConversationReference(Exception):
+    """No activity of this user since Rasa started: a proactive message cannot be addressed."""
+
+
+class ProactiveTeamsOutput(OutputChannel):
+    """Sends to a user by their stored conversation reference (the agent's replies during a handoff)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "botframework"
+
+    def __init__(self, channel: "BotFrameworkWithLocale") -> None:
+        self.channel = channel
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        reference = self.channel.references.get(recipient_id)
+        if reference is None:
+            raise NoConversationReference(f"no Teams conversation reference for {recipient_id!r}")
+        output = TeamsOutput(self.channel.app_id, self.channel.app_password, reference["conversation"],
+                             reference["recipient"], reference["serviceUrl"])
+        await output.send_response(recipient_id, message)
+
+
 class BotFrameworkWithLocale(BotFrameworkInput):
+    def __init__(self, app_id: Text, app_password: Text) -> None:
+        super().__init__(app_id, app_password)
+        self.references: Dict[Text, Dict[Text, Any]] = {}   # sender id -> where their conversation lives
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return ProactiveTeamsOutput(self)
+
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
         """The client's locale and the user's display name, for the actions (language, ticket requester)."""
         body = request.json if isinstance(request.json, dict) else {}
@@ -67,6 +104,8 @@ class BotFrameworkWithLocale(BotFrameworkInput):
                 output = TeamsOutput(self.app_id, self.app_password, activity["conversation"],
                                      activity["recipient"], activity["serviceUrl"])
                 sender = activity["from"]["id"]
+                self.references[sender] = {"conversation": activity["conversation"],
+                                           "recipient": activity["recipient"], "serviceUrl": activity["serviceUrl"]}
             except (KeyError, TypeError):
                 return response.text("activity without conversation, recipient, serviceUrl or from",
                                      status=400)

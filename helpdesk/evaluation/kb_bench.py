@@ -30,10 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from core.settings import load_settings
-from kb_index.articles import Article, load_articles
+from kb_index.articles import Article
+from kb_index.importer import load_articles
 from kb_index.embedders import get_embedder
 from helpdesk.evaluation.kb import DEFAULT_QUERIES, load_queries
-from kb_index.index import LoadedIndex, _faiss_index, build_index, load_index
+from kb_index.index import LoadedIndex, build_index, faiss_index_for, load_index
 from kb_index.search import KbSearcher
 
 
@@ -85,13 +86,14 @@ def synthetic_index(base: LoadedIndex, size: int, hnsw_threshold: int, seed: int
         docs.append({"id": f"syn{i // 3}", "lang": src["lang"], "title": src["title"], "summary": src["summary"],
                      "tags": src["tags"], "body": body, "steps": src["steps"], "category": src["category"]})
     start = time.perf_counter()
-    index = _faiss_index(vectors.astype(np.float32), hnsw_threshold)
+    index = faiss_index_for(vectors.astype(np.float32), hnsw_threshold)
     seconds = time.perf_counter() - start
     manifest = {"encoder": base.manifest["encoder"], "index_type": type(index).__name__, "count": size}
     return LoadedIndex(base.build, manifest, docs, vectors.astype(np.float32), index), seconds
 
 
 def bench_http(settings, index_dir: Path, queries: list[str], n: int) -> dict:
+    lang = settings.languages[0]
     from fastapi.testclient import TestClient
 
     from helpdesk_service.app import create_app
@@ -108,7 +110,7 @@ def bench_http(settings, index_dir: Path, queries: list[str], n: int) -> dict:
             samples = []
             for i in range(n):
                 t = time.perf_counter()
-                client.post("/api/kb/search", json={"query": queries[i % len(queries)], "lang": "nl"}).raise_for_status()
+                client.post("/api/kb/search", json={"query": queries[i % len(queries)], "lang": lang}).raise_for_status()
                 samples.append((time.perf_counter() - t) * 1000)
     p50, p95 = percentiles(samples)
     return {"n": n, "p50_ms": round(p50, 2), "p95_ms": round(p95, 2)}
@@ -126,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = load_settings()
     encoder = args.encoder or settings.kb.encoder
-    min_score = settings.kb.min_score
+    min_score = settings.kb.min_score  # None: the threshold each index learned
     queries = [q.text for q in load_queries(DEFAULT_QUERIES)]
     results: dict = {"encoder": encoder, "hnsw_threshold": settings.kb.hnsw_threshold}
     print(f"encoder {encoder}; kb.hnsw_threshold {settings.kb.hnsw_threshold}; kb.min_score {min_score}; "

@@ -105,13 +105,14 @@ class Published:
 
 class ArticleEditor:
     def __init__(self, articles_dir: Path, index_dir: Path, db: Path, languages: list[str],
-                 embedder: Callable[[], object], hnsw_threshold: int) -> None:
+                 embedder: Callable[[], object], hnsw_threshold: int, fallback_languages: tuple[str, ...] = ()) -> None:
         self.dir = Path(articles_dir)
         self.index_dir = Path(index_dir)
         self.db = Path(db)
         self.languages = list(languages)
         self.embedder = embedder
         self.hnsw_threshold = hnsw_threshold
+        self.fallback_languages = tuple(fallback_languages)   # as the live search: the same hits
         self._lock = threading.Lock()       # one publish (file writes + index build) at a time
         with connect(self.db) as db:
             db.executescript(SCHEMA)
@@ -271,7 +272,7 @@ class ArticleEditor:
                 pass
             embedder = self.embedder()
             build_index(articles, embedder, scratch, hnsw_threshold=self.hnsw_threshold)
-            searcher = KbSearcher(load_index(scratch, embedder.name), embedder)
+            searcher = KbSearcher(load_index(scratch, embedder.name), embedder, self.fallback_languages)
             hits = searcher.search(question[:2000], top_k=top_k, lang=lang)
         return [{"article_id": h.article_id, "lang": h.lang, "title": h.title, "score": round(h.score, 3),
                  "draft": h.article_id == article_id} for h in hits]

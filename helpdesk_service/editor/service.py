@@ -42,7 +42,8 @@ class EditorService:
         self.feed = InboxFeed(self.inbox, self.tracker_db, unclear, self.outcomes_db, set(self.categories), e.low_confidence)
         self.clusters = ClusterMap(self.inbox, embedder, e.min_cluster_size)
         self.articles = ArticleEditor(settings.path(settings.kb.articles_dir), settings.path(settings.kb.index_dir), db,
-                                      settings.languages, embedder, settings.kb.hnsw_threshold)
+                                      settings.languages, embedder, settings.kb.hnsw_threshold,
+                                      fallback_languages=(settings.default_language,))
         self.nlu = NluWriter(self.nlu_dir, settings.languages)
         host = settings.rasa.host if settings.rasa.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
         self.retrainer = retrainer or Retrainer(default_command(), f"http://{host}:{settings.rasa.port}",

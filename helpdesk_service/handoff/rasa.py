@@ -15,6 +15,7 @@ import httpx
 from helpdesk_service.handoff.errors import DeliveryFailed
 
 log = logging.getLogger(__name__)
+PATH_SAFE = ":@!$&'()*+,;=-._~"
 
 
 class RasaClient:
@@ -29,7 +30,9 @@ class RasaClient:
         params = {"output_channel": "latest", "execute_side_effects": "true"}
         if self.token:
             params["token"] = self.token
-        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
+        # Rasa (Sanic) does not unquote the path: keep the characters a path segment may hold as they are
+        # (Teams ids are "29:..."), so the events land on the user's own conversation
+        url = f"{self.base_url}/conversations/{quote(conversation_id, safe=PATH_SAFE)}/tracker/events"
         try:
             with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
                 response = client.post(url, params=params, json=event)

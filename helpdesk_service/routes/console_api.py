@@ -16,6 +16,7 @@ from helpdesk_service.auth import AdminApi, AgentApi, StaffApi
 from helpdesk_service.container import Container
 from helpdesk_service.deps import container
 from helpdesk_service.handoff import texts
+from helpdesk_service.routes.articles import article_url
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 C = Annotated[Container, Depends(container)]
@@ -120,7 +121,7 @@ def suggestions(handoff_id: int, session: AgentApi, c: C) -> list[dict]:
     query = " ".join(said) or handoff["subject"] or ""
     hits = c.kb.search(query, top_k=3, lang=handoff["language"], min_score=c.settings.kb.min_score)
     return [{"article_id": h.article_id, "lang": h.lang, "title": h.title, "summary": h.summary,
-             "url": f"/kb/{h.article_id}?lang={h.lang}"} for h in hits]
+             "url": article_url(c.settings, h.article_id, h.lang)} for h in hits]
 
 
 @router.get("/canned")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from helpdesk_service.deps import KbDep, SettingsDep
-from helpdesk_service.routes.articles import article_url, technical_steps
+from helpdesk_service.routes.articles import article_url
 
 router = APIRouter(prefix="/api/kb", tags=["kb"])
 
@@ -32,6 +32,8 @@ class HitOut(BaseModel):
     category: str
     steps: list[str]
     technical_steps: list[str] = Field(default_factory=list, description="concise steps for IT-savvy users")
+    section: str = Field(default="", description="heading of the section that matched ('' for the whole article)")
+    section_text: str = Field(default="", description="the text of that section, shown first")
     fallback_language: bool
     available_languages: list[str]
     url: str
@@ -43,14 +45,14 @@ def search(body: SearchRequest, kb: KbDep, settings: SettingsDep) -> dict:
         body.query[:2000],
         top_k=body.top_k or settings.kb.top_k,
         lang=body.lang,
-        min_score=settings.kb.min_score if body.min_score is None else body.min_score,
+        min_score=settings.kb.min_score if body.min_score is None else body.min_score,  # None: learned per index
         exclude=set(body.exclude),
         category=body.category,
     )
     return {
         "hits": [
             HitOut(**{**h.__dict__, "steps": list(h.steps), "available_languages": list(h.available_languages),
-                      "technical_steps": technical_steps(kb, h.article_id, h.lang)},
+                      "technical_steps": list(h.technical_steps)},
                    url=article_url(settings, h.article_id, h.lang)).model_dump()
             for h in hits
         ]

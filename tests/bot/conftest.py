@@ -14,7 +14,7 @@ from bot.actions import runtime
 from bot.actions.helpdesk_client import HelpdeskClient
 from core.settings import load_settings
 from helpdesk_service.app import create_app
-from kb_index.articles import load_articles
+from kb_index.importer import load_articles
 from kb_index.index import build_index
 from tests.conftest import write_article
 

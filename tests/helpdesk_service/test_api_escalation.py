@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from helpdesk_service.app import create_app
 from escalation.intake import reference_for
-from kb_index.articles import load_articles
+from kb_index.importer import load_articles
 from kb_index.index import build_index
 from tests.conftest import write_article
 from tests.escalation.fakes import FlakyBackend

@@ -44,7 +44,7 @@ class FakeRasa:
         if self.down:
             raise httpx.ConnectError("refused")
         assert request.url.params["token"] == "rasa-token" and request.url.params["output_channel"] == "latest"
-        conversation = request.url.path.split("/")[2]
+        conversation = request.url.raw_path.decode().split("?")[0].split("/")[2]   # as Rasa sees it (not unquoted)
         body = json.loads(request.content)
         for event in body if isinstance(body, list) else [body]:
             self.events.append((conversation, event))
@@ -282,3 +282,10 @@ def test_every_text_the_service_sends_and_every_canned_response_exists_in_every_
         entries = data["responses"] if name == "canned.yml" else data.values()
         for entry in entries:
             assert all(entry.get(lang) for lang in settings.languages), entry
+
+
+def test_a_teams_user_id_reaches_rasa_unencoded_so_the_reply_lands_on_their_conversation():
+    rasa = FakeRasa()
+    client = RasaClient("http://rasa", "rasa-token", transport=httpx.MockTransport(rasa.handler))
+    client.send("29:1a-B_c", "hello")
+    assert rasa.events == [("29:1a-B_c", {"event": "bot", "text": "hello"})]

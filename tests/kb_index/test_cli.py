@@ -42,7 +42,8 @@ def test_build_finds_articles_recursively_with_a_progress_bar(fake_everywhere, k
     code, out, err = _build(kb, tmp_path / "index", capsys)
     assert code == 0
     assert "4 article variants" in err and "[##############################] 4/4" in err
-    assert "4 variants (4 embedded, 0 reused), IndexFlatIP" in out
+    assert "4 article variants, 4 passages (4 embedded, 0 reused), IndexFlatIP" in out
+    assert "no-answer threshold learned from off-topic questions" in out
     code, out, err = _build(kb, tmp_path / "index", capsys)
     assert "(0 embedded, 4 reused)" in out and "nothing changed" in err
 
@@ -51,8 +52,24 @@ def test_build_names_a_broken_file_and_indexes_the_rest(fake_everywhere, kb, tmp
     (kb / "broken.en.md").write_text("---\nid: [unclosed\n---\n1. step\n", encoding="utf-8")
     code, out, err = _build(kb, tmp_path / "index", capsys)
     assert code == 1
-    assert "broken.en.md" in err and "invalid YAML" in err
-    assert "4 variants" in out
+    assert "skipped" in err and "broken.en.md: invalid YAML" in err
+    assert "4 article variants" in out
+
+
+def test_build_reports_what_was_indexed_split_derived_and_skipped(fake_everywhere, tmp_path, capsys):
+    kb = tmp_path / "wiki"
+    kb.mkdir()
+    (kb / "vpn.md").write_text("# VPN drops\n\nThe VPN drops after an hour; sign in again.\n", encoding="utf-8")
+    (kb / "guide.en.md").write_text("# Laptop guide\n\n## Battery\nCharge it overnight.\n\n## Screen\n"
+                                    "Clean it with a dry cloth.\n", encoding="utf-8")
+    (kb / "empty.md").write_text("", encoding="utf-8")
+    code, out, err = _build(kb, tmp_path / "index", capsys)
+    assert code == 1
+    assert "2 article variants indexed" in err and "1 split into sections" in err and "1 files skipped" in err
+    assert "guide.en" in err and "2 sections" in err
+    assert "vpn." in err and "derived: lang, summary, tags, category" in err
+    assert "empty.md: empty file" in err
+    assert "2 article variants" in out
 
 
 def test_search_prints_hits_in_the_requested_language(fake_everywhere, kb, tmp_path, capsys):

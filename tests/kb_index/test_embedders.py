@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from kb_index.articles import load_articles
+from kb_index.importer import load_articles
 from kb_index.embedders import get_embedder
 from kb_index.errors import EncoderMismatchError, UnknownEncoderError
 from kb_index.index import build_index, load_index

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from kb_index.articles import load_articles
+from kb_index.importer import load_articles
 from kb_index.errors import EncoderMismatchError, IndexMissingError
 from kb_index.index import build_index, current_build, load_index, read_manifest
 from tests.conftest import write_article
@@ -17,8 +17,10 @@ def test_rebuild_reembeds_only_changed_articles(tmp_path, fake_embedder):
     first = build_index(load_articles(kb), fake_embedder, index_dir)
     assert (first.embedded, first.reused) == (5, 0)
     write_article(kb, "a2", "en", "Article two changed")
+    calls = fake_embedder.calls
     second = build_index(load_articles(kb), fake_embedder, index_dir)
     assert (second.embedded, second.reused) == (1, 4)
+    assert fake_embedder.calls == calls + 1  # the calibration questions are not embedded again
     manifest = json.loads((current_build(index_dir) / "manifest.json").read_text())
     assert manifest["encoder"] == "fake-bow" and manifest["count"] == 5
     assert manifest["index_type"] == "IndexFlatIP"

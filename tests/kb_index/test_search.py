@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from kb_index.articles import load_articles
+from kb_index.importer import load_articles
 from kb_index.embedders import get_embedder
 from kb_index.index import build_index, load_index
 from kb_index.search import KbSearcher

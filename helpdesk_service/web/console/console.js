@@ -7,6 +7,7 @@
   var ME = document.querySelector("meta[name=user]").content;
   var ROLE = document.querySelector("meta[name=role]").content;
   var view = "waiting", openId = null, lastMessage = 0, openChat = null, cannedLang = null;
+  var shown = {};   // ids of the messages in the log: polls may overlap (the timer and an action's refresh)
   var $ = function (id) { return document.getElementById(id); };
 
   function api(method, path, body) {
@@ -142,6 +143,8 @@
   var LABELS = { user: "User", agent: "Agent", note: "Private note", system: "Sent by the service", event: "Event" };
   function addMessages(messages) {
     messages.forEach(function (m) {
+      if (shown[m.id] || m.handoff_id !== openId) return;
+      shown[m.id] = true;
       var li = el("li", null, "msg msg-" + m.sender);
       li.appendChild(el("span", LABELS[m.sender] + (m.author ? " (" + m.author + ")" : ""), "who"));
       li.appendChild(el("span", m.text, "text"));
@@ -164,7 +167,7 @@
     if (cannedLang !== h.language) loadCanned(h.language);
   }
   function openConversation(id) {
-    openId = id; lastMessage = 0; showError(null);
+    openId = id; lastMessage = 0; shown = {}; showError(null);
     $("log").textContent = ""; $("chat").hidden = false;
     api("GET", "/chats/" + id + "/context").then(function (ctx) {
       renderCard(ctx);
@@ -177,6 +180,7 @@
   function pollChat() {
     if (openId === null) return;
     api("GET", "/chats/" + openId + "?after=" + lastMessage).then(function (data) {
+      if (data.handoff.id !== openId) return;          // another chat was opened meanwhile
       var had = lastMessage;
       renderState(data.handoff);
       addMessages(data.messages);
