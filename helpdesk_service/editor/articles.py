@@ -25,8 +25,9 @@ import yaml
 
 from core.clock import utcnow
 from core.storage import connect
-from kb_index.articles import Article, load_articles, parse_article
+from kb_index.articles import Article, parse_article
 from kb_index.errors import ArticleFormatError
+from kb_index.importer import load_articles
 from kb_index.index import CURRENT, build_index, current_build, load_index
 from kb_index.search import KbSearcher
 
@@ -190,6 +191,12 @@ class ArticleEditor:
         if len(text.encode("utf-8")) > MAX_ARTICLE_BYTES:
             raise ArticleError(f"{lang}: the article is {len(text.encode('utf-8')) // 1000} kB; the limit is "
                                f"{MAX_ARTICLE_BYTES // 1000} kB")
+        # the KB reads loose articles too (kb_index.articles); the editor asks for the documented fields
+        missing = [name for name in ("title", "category") if not str(fields.get(name) or "").strip()]
+        if missing:
+            raise ArticleError(f"{lang}: the article lacks {' and '.join(missing)}")
+        if not (body or "").strip():
+            raise ArticleError(f"{lang}: the article has no text")
         try:
             article = parse_article(text, f"{article_id}.{lang}.md")
         except ArticleFormatError as exc:
@@ -249,7 +256,7 @@ class ArticleEditor:
 
     def reindex(self):
         errors: list[ArticleFormatError] = []
-        articles = load_articles(self.dir, errors=errors)
+        articles = load_articles(self.dir, errors=errors, languages=self.languages)
         report = build_index(articles, self.embedder(), self.index_dir, hnsw_threshold=self.hnsw_threshold)
         return report, [str(e) for e in errors]
 
@@ -261,7 +268,7 @@ class ArticleEditor:
         for draft_lang, v in variants.items():
             _, article = self.check(article_id, draft_lang, v.get("fields") or {}, v.get("body") or "")
             drafts[article.key] = article
-        articles = [a for a in load_articles(self.dir, errors=[]) if a.key not in drafts] + list(drafts.values())
+        articles = [a for a in load_articles(self.dir, errors=[], languages=self.languages) if a.key not in drafts] + list(drafts.values())
         with tempfile.TemporaryDirectory(prefix="kb-try-") as tmp:
             scratch = Path(tmp)
             try:    # start from the live build, so only the draft variants are embedded
