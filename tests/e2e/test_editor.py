@@ -20,6 +20,7 @@ from tests.e2e.test_webchat import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
+expect.set_options(timeout=TIMEOUT)   # the first inbox load embeds and clusters: slow on 2 shared cores
 
 PASSWORD = "a long editor password"
 QUESTION = "my screen keeps flickering"
@@ -87,9 +88,10 @@ def test_an_unanswered_question_becomes_an_article_the_chat_then_finds(stack, ch
     page.screenshot(path=str(ARTIFACTS / "editor-map.png"), full_page=True)
 
     # 4. "write an article for this cluster": the editor is prefilled; two languages, published
-    page.get_by_label("New id").fill("screen-flickers")
     cluster.get_by_role("button", name="Write an article for this cluster").click()
     expect(page.locator("#article-editor")).to_be_visible()
+    expect(page.locator('.variant[data-lang="en"] textarea')).to_have_value(re.compile("keeps flickering"))
+    page.locator('.variant input[name="id"]').fill("screen-flickers")
     expect(page.locator('.variant[data-lang="fr"] .badge.missing')).to_be_visible()
     content = {
         "en": ("Screen keeps flickering", "screen, flickering, flicker, display, monitor",
