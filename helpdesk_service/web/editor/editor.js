@@ -203,12 +203,14 @@ function showConflict(current) {
   });
 }
 $("save-draft").addEventListener("click", guard(async () => {
+  const variants = collect(true);   // first: it reads the id field
   if (!ARTICLE.id) throw new Error("give the article an id");
-  await api(`/editor/api/articles/${encodeURIComponent(ARTICLE.id)}/draft`, { method: "POST", body: { variants: collect(true) } });
+  await api(`/editor/api/articles/${encodeURIComponent(ARTICLE.id)}/draft`, { method: "POST", body: { variants } });
   $("publish-result").textContent = "Draft saved.";
 }));
 $("try-form").addEventListener("submit", (e) => { e.preventDefault(); guard(async () => {
-  const r = await api(`/editor/api/articles/${encodeURIComponent(ARTICLE.id || "draft")}/try`, { method: "POST", body: { question: $("try-question").value, variants: collect(true) } });
+  const variants = collect(true);   // first: it reads the id field
+  const r = await api(`/editor/api/articles/${encodeURIComponent(ARTICLE.id || "draft")}/try`, { method: "POST", body: { question: $("try-question").value, variants } });
   const list = $("try-hits"); list.replaceChildren();
   r.hits.forEach((h) => list.append(el("li", `${h.draft ? "[this draft] " : ""}${h.article_id}.${h.lang} ${h.title} (${h.score})`)));
 })(); });
