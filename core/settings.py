@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Tuple, Type
 
@@ -24,7 +25,15 @@ class ServiceSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     api_token: str | None = None
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str | None = Field(default=None, description="the address users' browsers reach the service at "
+                                   "(article links); default: http://<host>:<port>, so it follows the port")
+
+    @model_validator(mode="after")
+    def _public_url_follows_port(self) -> "ServiceSettings":
+        if not self.public_url:
+            self.public_url = f"http://{self.host}:{self.port}"
+        self.public_url = self.public_url.rstrip("/")
+        return self
 
     @field_validator("api_token")
     @classmethod
@@ -51,9 +60,9 @@ class KbSettings(BaseModel):
 
 
 class TicketSettings(BaseModel):
-    """Where tickets go (``sqlite`` embedded, or ``rt``) and how the outbox retries deliveries."""
+    """Where tickets go (``sqlite`` embedded, ``rt`` or ``email``) and how the outbox retries deliveries."""
 
-    backend: Literal["sqlite", "rt"] = "sqlite"
+    backend: Literal["sqlite", "rt", "email"] = "sqlite"
     sqlite_path: Path = Path("data/tickets.db")
     outbox_path: Path | None = None  # default: <data_dir>/outbox.db
     retry_initial_seconds: float = Field(default=5.0, gt=0)
@@ -79,7 +88,7 @@ Level = Literal["high", "medium", "low"]
 
 
 class SlaTarget(BaseModel):
-    """Targets of one priority, wall-clock minutes (``4h`` and ``3d`` are accepted in the file)."""
+    """Targets of one priority, in business minutes (wall-clock for ``calendar.around_the_clock``) (``4h`` and ``3d`` are accepted in the file)."""
 
     response: float
     resolution: float
@@ -88,6 +97,51 @@ class SlaTarget(BaseModel):
     @classmethod
     def _duration(cls, value: Any) -> float:
         return _minutes(value)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+class HolidaySettings(BaseModel):
+    """Public holidays: a country of the ``holidays`` package (BE, NL, ...) and extra closed dates."""
+
+    country: str | None = "BE"
+    subdivision: str | None = None
+    extra: list[date] = Field(default_factory=list, description="other closed days, e.g. 2026-12-24")
+
+
+class CalendarSettings(BaseModel):
+    """Business hours the SLA clocks run on (ITIL style): opening hours per weekday in ``timezone``
+    (default: the top-level ``timezone``), public holidays closed; priorities in ``around_the_clock``
+    run on the wall clock."""
+
+    timezone: str | None = None
+    hours: dict[str, str] = Field(default_factory=lambda: {d: "08:00-18:00" for d in WEEKDAYS[:5]},
+                                  description='weekday -> "HH:MM-HH:MM" (several: "08:00-12:00, 13:00-17:00"); '
+                                              "a weekday that is not listed is closed")
+    holidays: HolidaySettings = Field(default_factory=HolidaySettings)
+    around_the_clock: list[str] = Field(default_factory=lambda: ["P1"])
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_hours(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, spans in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"sla.calendar.hours: {day!r} is not a weekday ({', '.join(WEEKDAYS)})")
+            for span in [p.strip() for p in str(spans or "").split(",") if p.strip()]:
+                m = _HOURS.match(span)
+                if not m or not (0 <= int(m[1]) * 60 + int(m[2]) < int(m[3]) * 60 + int(m[4]) <= 24 * 60):
+                    raise ValueError(f"sla.calendar.hours.{day}: {span!r} is not HH:MM-HH:MM")
+        return value
+
+    def spans(self, weekday: int) -> list[tuple[int, int]]:
+        """Opening spans of a weekday (0 = Monday) in minutes after midnight."""
+        out = []
+        for span in [p.strip() for p in str(self.hours.get(WEEKDAYS[weekday]) or "").split(",") if p.strip()]:
+            m = _HOURS.match(span)
+            out.append((int(m[1]) * 60 + int(m[2]), int(m[3]) * 60 + int(m[4])))
+        return sorted(out)
 
 
 def _default_matrix() -> dict[str, dict[str, str]]:
@@ -104,9 +158,10 @@ class SlaSettings(BaseModel):
     default_impact: Level = "low"
     targets: dict[str, SlaTarget] = Field(default_factory=lambda: {
         "P1": SlaTarget(response=15, resolution=240), "P2": SlaTarget(response=60, resolution=480),
-        "P3": SlaTarget(response=240, resolution=4320), "P4": SlaTarget(response=480, resolution=7200)})
+        "P3": SlaTarget(response=240, resolution=1800), "P4": SlaTarget(response=480, resolution=3000)})
     high_priority_categories: list[str] = Field(default_factory=lambda: ["security", "lost_device"])
     high_priority: str = "P2"
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
 
     @model_validator(mode="after")
     def _complete(self) -> "SlaSettings":
@@ -164,8 +219,63 @@ class RtSettings(BaseModel):
         if self.password:
             return self.password
         if self.password_file and Path(self.password_file).is_file():
-            return Path(self.password_file).read_text(encoding="utf-8").strip()
-        raise ValueError("rt.password is not set (HELPDESK_RT__PASSWORD) and rt.password_file is not readable")
+            try:
+                return Path(self.password_file).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(f"rt.password_file {self.password_file} cannot be read ({exc.strerror}); "
+                                 "run as a user who may read it, or set HELPDESK_RT__PASSWORD") from exc
+        raise ValueError(f"rt.password is not set (HELPDESK_RT__PASSWORD) and rt.password_file "
+                         f"{self.password_file} does not exist; run scripts/install-rt (it writes that file) "
+                         "or set HELPDESK_RT__PASSWORD")
+
+
+class RtAgentSettings(BaseModel):
+    """How the assistant works in RT: as its own RT user (created by ``helpdesk rt setup``, password
+    generated once into ``<data_dir>/rt_bot_password``), RT's priority field and service levels."""
+
+    bot_user: str = "helpdesk-assistant"
+    bot_email: str = "helpdesk-assistant@helpdesk.local"
+    bot_password_file: Path | None = None  # default: <data_dir>/rt_bot_password
+    service_levels: bool = True   # set RT's own SLA field (RT >= 4.4) to our priority (P1..P4)
+    start_command: list[str] = Field(default_factory=lambda: [
+        "/usr/share/request-tracker5/libexec/rt-server", "--server", "Starlet", "--host", "127.0.0.1",
+        "--port", "{port}", "--max-workers", "2"])
+    start_with_run: bool = True   # `make run` starts rt-server when rt.url is local and nothing answers
+
+
+class EmailTicketSettings(BaseModel):
+    """``tickets.backend: email``: every ticket is an e-mail to a helpdesk tool's mailbox over SMTP
+    (subject with the reference, readable body, the ticket as a JSON attachment). Follow-ups (comments,
+    status) are e-mails with the same reference; sent tickets are kept in ``<data_dir>/email_tickets.db``."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    starttls: bool = False
+    user: str | None = None
+    password: str | None = None
+    from_address: str = "helpdesk-assistant@helpdesk.local"
+    to_address: str = "helpdesk@helpdesk.local"
+    subject_prefix: str = "[helpdesk]"
+    timeout_seconds: float = 15.0
+    store_path: Path | None = None  # default: <data_dir>/email_tickets.db
+
+
+class ChatPushSettings(BaseModel):
+    """When an escalation kept in the outbox becomes a ticket, the service asks Rasa to tell the user
+    (``POST /conversations/<sender>/trigger_intent``, intent ``EXTERNAL_ticket_created``). Only the
+    channels listed can push a message outside a user's turn (socket.io: the web chat); elsewhere
+    (REST, Teams through Rasa's botframework channel) the user learns it with their next message."""
+
+    enabled: bool = True
+    channels: list[str] = Field(default_factory=lambda: ["socketio"])
+    timeout_seconds: float = 10.0
+
+
+class DisplaySettings(BaseModel):
+    """How times are shown to users and agents (in ``timezone``, the zone named)."""
+
+    time_format: str = "%H:%M"
+    date_format: str = "%d/%m/%Y"
 
 
 class LanguageDetectionSettings(BaseModel):
@@ -175,6 +285,34 @@ class LanguageDetectionSettings(BaseModel):
 
 class PrivacySettings(BaseModel):
     mask_personal_data: bool = False
+
+
+class ScaleSettings(BaseModel):
+    """The scaled setup (``helpdesk run --scale N``, helpdesk/scale.py, docs/performance.md): several
+    Rasa processes behind HAProxy on ``rasa.port``, sharing Redis (lock store, socket.io), PostgreSQL
+    (tracker store) and RabbitMQ (event broker)."""
+
+    rasa_processes: int = Field(default=2, ge=1, le=32)
+    first_rasa_port: int = 5100             # rasa-1 listens here, rasa-2 on the next port ...
+    haproxy_stats_port: int | None = None   # HAProxy's stats page, when set
+    redis_host: str = "127.0.0.1"
+    redis_port: int = 6379
+    redis_lock_db: int = 1
+    redis_socketio_db: int = 2
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_db: str = "helpdesk_tracker"
+    postgres_login_db: str = "postgres"     # the database Rasa connects to first to create postgres_db
+    postgres_user: str = "postgres"
+    postgres_password: str = ""             # HELPDESK_SCALE__POSTGRES_PASSWORD
+    rabbitmq_host: str = "127.0.0.1"
+    rabbitmq_port: int = 5672
+    rabbitmq_user: str = "guest"
+    rabbitmq_password: str = "guest"        # HELPDESK_SCALE__RABBITMQ_PASSWORD; guest only works on 127.0.0.1
+    rabbitmq_queue: str = "helpdesk-analytics"
+    lock_lifetime_seconds: int = Field(default=120, ge=10)  # Rasa's 60 s default is shorter than a slow escalation
+    sql_pool_size: int = Field(default=5, ge=1)             # per Rasa process; Rasa's default 50 + 100 overflow
+    sql_max_overflow: int = Field(default=10, ge=0)         # exceeds PostgreSQL's 100 connections at 1 process
 
 
 class OpeningHours(BaseModel):
@@ -260,6 +398,11 @@ class Settings(BaseSettings):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     problems: ProblemSettings = Field(default_factory=ProblemSettings)
     rt: RtSettings = Field(default_factory=RtSettings)
+    scale: ScaleSettings = Field(default_factory=ScaleSettings)
+    rt_agent: RtAgentSettings = Field(default_factory=RtAgentSettings)
+    email: EmailTicketSettings = Field(default_factory=EmailTicketSettings)
+    display: DisplaySettings = Field(default_factory=DisplaySettings)
+    chat_push: ChatPushSettings = Field(default_factory=ChatPushSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     editor: EditorSettings = Field(default_factory=EditorSettings)
 
@@ -290,6 +433,15 @@ class Settings(BaseSettings):
     def outbox_path(self) -> Path:
         """The one durable outbox of escalations (the service's worker delivers it)."""
         return self.path(self.tickets.outbox_path or self.data_path / "outbox.db")
+
+    @property
+    def business_timezone(self) -> str:
+        """The zone of the SLA calendar (``sla.calendar.timezone``, else ``timezone``)."""
+        return self.sla.calendar.timezone or self.timezone
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.rasa.host}:{self.rasa.port}"
 
     @property
     def helpdesk_url(self) -> str:

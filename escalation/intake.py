@@ -1,6 +1,6 @@
 """Turns what the bot posts (:class:`TicketRequest`) into what a backend receives (:class:`TicketDraft`):
 secrets (always) and personal data (``privacy.mask_personal_data``) masked again, priority from the
-matrix, SLA due times, queue from the routing, and the local reference."""
+matrix, SLA due times (business hours), queue from the routing, and the local reference."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def prepare(request: TicketRequest, settings: Settings, now: datetime | None = N
     personal = settings.privacy.mask_personal_data
     category = request.category.strip().lower() if request.category else None
     priority = prio.priority(settings.sla, request.urgency, request.impact, category)
-    response_due, resolution_due = prio.due_times(settings.sla, priority, now)
+    response_due, resolution_due = prio.due_times(settings.sla, priority, now, settings.timezone)
     data = request.model_dump()
     data.update(
         category=category,

@@ -77,8 +77,10 @@ def _dt(value: float | None) -> datetime | None:
 
 class Outbox:
     def __init__(self, path: Path, backend: TicketBackend | None, *, retry_initial: float = 5.0,
-                 retry_max: float = 300.0, clock: Callable[[], float] = time.time) -> None:
+                 retry_max: float = 300.0, clock: Callable[[], float] = time.time,
+                 on_delivered: Callable[[OutboxEntry], None] | None = None) -> None:
         self.path = Path(path)
+        self.on_delivered = on_delivered   # called for what the worker delivers late (the user was told a reference)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.backend = backend
         self.retry_initial = retry_initial
@@ -217,8 +219,14 @@ class Outbox:
                 " ORDER BY next_attempt_at LIMIT ?", (self.clock(), limit)).fetchall()]
         delivered = 0
         for ref in refs:
-            if self.deliver(ref).state == "delivered":
+            entry = self.deliver(ref)
+            if entry.state == "delivered":
                 delivered += 1
+                if self.on_delivered is not None and entry.delivered_at is not None:
+                    try:
+                        self.on_delivered(entry)
+                    except Exception:  # noqa: BLE001 - telling the user never undoes a delivery
+                        log.exception("outbox %s: delivered, but telling the conversation failed", ref)
             else:
                 break  # the backend is still down: the others wait for their own retry time
         return delivered

@@ -1,4 +1,4 @@
-"""Priority from an urgency x impact matrix (ITIL style) and SLA due times; pure functions.
+"""Priority from an urgency x impact matrix (ITIL style) and SLA due times in business hours.
 
 ``priority(sla, urgency, impact, category)`` reads ``sla.matrix[urgency][impact]``; unknown urgency or
 impact take ``sla.default_urgency`` / ``sla.default_impact``; a category in
@@ -8,9 +8,10 @@ Priorities are compared by their order in ``sla.targets`` (first = most urgent).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from core.settings import SlaSettings
+from escalation.business_hours import BusinessCalendar
 
 
 def rank(sla: SlaSettings, priority: str) -> int:
@@ -32,10 +33,16 @@ def priority(sla: SlaSettings, urgency: str | None = None, impact: str | None = 
     return result
 
 
-def due_times(sla: SlaSettings, priority_: str, start: datetime) -> tuple[datetime, datetime]:
-    """(response_due, resolution_due) for a ticket of this priority opened at ``start`` (wall clock)."""
+def due_times(sla: SlaSettings, priority_: str, start: datetime, zone: str) -> tuple[datetime, datetime]:
+    """(response_due, resolution_due), UTC, for a ticket of this priority opened at ``start``: business
+    time of ``sla.calendar`` (in ``zone`` unless the calendar names its own), or the wall clock for the
+    priorities in ``sla.calendar.around_the_clock``."""
     target = sla.targets[priority_]
-    return start + timedelta(minutes=target.response), start + timedelta(minutes=target.resolution)
+    start = start.astimezone(timezone.utc)
+    if priority_ in sla.calendar.around_the_clock:
+        return start + timedelta(minutes=target.response), start + timedelta(minutes=target.resolution)
+    calendar = BusinessCalendar(sla.calendar, zone)
+    return calendar.add(start, target.response), calendar.add(start, target.resolution)
 
 
 def sla_table(sla: SlaSettings) -> dict:
@@ -48,4 +55,7 @@ def sla_table(sla: SlaSettings) -> dict:
                     for p, t in sla.targets.items()},
         "high_priority_categories": list(sla.high_priority_categories),
         "high_priority": sla.high_priority,
+        "calendar": {"timezone": sla.calendar.timezone, "hours": dict(sla.calendar.hours),
+                     "holidays": sla.calendar.holidays.model_dump(mode="json"),
+                     "around_the_clock": list(sla.calendar.around_the_clock)},
     }

@@ -153,8 +153,14 @@ class EscalationService:
                         reverse=True)
         return merged[:limit]
 
-    def set_status(self, ref: str, status: Status) -> TicketOut:
-        ticket = self.backend.set_status(self._backend_id(ref), status)
+    def set_status(self, ref: str, status: Status, reason: str | None = None) -> TicketOut:
+        """Change the status; with a ``reason`` (the requester's words when closing) it is first added to
+        the ticket as a comment, so agents see why it was closed."""
+        comment = None
+        if reason and reason.strip():
+            comment = intake.mask_text(self.settings, reason.strip())
+            comment = f"Closed by the requester: {comment}" if status in ("resolved", "closed") else comment
+        ticket = self.backend.set_status(self._backend_id(ref), status, comment)
         if status in ("resolved", "closed") and ticket.reference:
             self.problems.close_incident(ticket.reference)
         return self._out(ticket, "delivered")

@@ -124,21 +124,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from helpdesk.launcher import run
 
+    if args.scale is not None:
+        from helpdesk.scale import ScaledServices, describe
+
+        settings = load_settings()
+        if args.scale:
+            settings.scale.rasa_processes = args.scale
+        print(f"Scaled setup: {describe(settings)}", flush=True)
+        return run(settings, train=not args.no_train, services_factory=ScaledServices)
     return run(load_settings(), train=not args.no_train)
 
 
 def cmd_rt_setup(args: argparse.Namespace) -> int:
+    """Create what the RT backend needs. When RT is on this machine and not running, it is started for
+    the setup (with RT's service levels already written) and stopped afterwards."""
+    from escalation.tickets import rt_process
     from escalation.tickets.rt import RtTicketBackend
-    from escalation.tickets.rt_setup import setup
+    from escalation.tickets.rt_setup import SITE_CONFIG_DIR, setup, write_site_config
 
     settings = load_settings()
     if args.url:
         settings.rt.url = args.url
-    rt = RtTicketBackend(settings.rt, default_language=settings.default_language)
+    say = lambda line: print(line, file=sys.stderr)  # noqa: E731
+    started = None
+    if not rt_process.answers(settings):
+        if not rt_process.can_start(settings):
+            raise EscalationError(f"RT at {settings.rt.url} does not answer: start it with "
+                                  f"`{rt_process.start_hint(settings)}` (scripts/install-rt installs RT), "
+                                  "or correct rt.url (HELPDESK_RT__URL)")
+        try:
+            write_site_config(settings)
+        except OSError as exc:
+            say(f"could not write RT's configuration in {SITE_CONFIG_DIR} ({exc.strerror})")
+        log = settings.data_path / "logs" / "rt.log"
+        say(f"RT is not running: starting `{rt_process.start_hint(settings)}` for the setup (log: {log})")
+        started = rt_process.start(settings, log)
+    rt = RtTicketBackend(settings.rt, settings.default_language)
     try:
-        setup(rt, settings, say=lambda line: print(line, file=sys.stderr))
+        setup(rt, settings, say=say)
     finally:
         rt.close()
+        if started is not None:
+            rt_process.stop(started)
+            say("rt-server stopped again; `make run` starts it when tickets.backend is rt")
     return 0
 
 
@@ -261,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     run = sub.add_parser("run", help="train if needed, build the KB index, start Rasa, actions and helpdesk")
     run.add_argument("--no-train", action="store_true")
+    run.add_argument("--scale", type=int, nargs="?", const=0, metavar="N",
+                     help="N Rasa processes behind HAProxy with Redis, PostgreSQL and RabbitMQ "
+                          "(settings.yml scale:; N defaults to scale.rasa_processes)")
     run.set_defaults(func=cmd_run)
     train = sub.add_parser("train", help="train the Rasa model if its training data changed (prints the model path)")
     train.set_defaults(func=cmd_train)

@@ -7,6 +7,7 @@ server on 127.0.0.1, wait until each answers its health check, and stop all on e
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import signal
@@ -22,7 +23,12 @@ import httpx
 from core.settings import Settings
 
 MODEL_NAME = "helpdesk"
-START_TIMEOUT = {"helpdesk": 120, "actions": 60, "rasa": 240}
+START_TIMEOUT = {"helpdesk": 120, "actions": 60, "rasa": 240, "haproxy": 30}
+
+
+def start_timeout(name: str) -> int:
+    """Seconds to wait for a service; ``rasa-2`` (helpdesk/scale.py) waits as ``rasa``."""
+    return START_TIMEOUT.get(name) or START_TIMEOUT.get(name.rsplit("-", 1)[0], 240)
 
 
 class LaunchError(RuntimeError):
@@ -197,7 +203,7 @@ class Services:
         log.close()
 
     def _wait_healthy(self, service: Service) -> None:
-        deadline = time.monotonic() + START_TIMEOUT[service.name]
+        deadline = time.monotonic() + start_timeout(service.name)
         while time.monotonic() < deadline:
             if service.process.poll() is not None:
                 raise LaunchError(f"{service.name} exited with {service.process.returncode}; see {service.log_path}\n"
@@ -209,7 +215,7 @@ class Services:
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        raise LaunchError(f"{service.name} not healthy after {START_TIMEOUT[service.name]} s; see {service.log_path}\n"
+        raise LaunchError(f"{service.name} not healthy after {start_timeout(service.name)} s; see {service.log_path}\n"
                           + self.tail(service))
 
     @staticmethod
@@ -244,12 +250,49 @@ class Services:
         self.stop()
 
 
-def run(settings: Settings, train: bool = True) -> int:
-    """``make run``: prepare, start, print the URLs, wait for Ctrl-C, stop everything."""
+def ensure_rt(settings: Settings) -> subprocess.Popen | None:
+    """With ``tickets.backend: rt``: RT must answer and be set up. A local RT that is down is started
+    and stopped when this process exits; otherwise LaunchError names the command that fixes it."""
+    if settings.tickets.backend != "rt":
+        return None
+    from escalation.errors import BackendUnavailable
+    from escalation.tickets import rt_process
+    from escalation.tickets.rt import bot_password_file
+
+    if not bot_password_file(settings).is_file():
+        raise LaunchError(f"tickets.backend is rt but RT is not set up for the assistant "
+                          f"({bot_password_file(settings)} is missing): run `.venv/bin/helpdesk rt setup` first")
+    if rt_process.answers(settings):
+        return None
+    if not (settings.rt_agent.start_with_run and rt_process.can_start(settings)):
+        raise LaunchError(f"RT at {settings.rt.url} does not answer: start it with `{rt_process.start_hint(settings)}`")
+    log = settings.data_path / "logs" / "rt.log"
+    print(f"Starting RT: {rt_process.start_hint(settings)} (log: {log})", flush=True)
+    try:
+        process = rt_process.start(settings, log)
+    except BackendUnavailable as exc:
+        raise LaunchError(f"{exc}; or start RT yourself: `{rt_process.start_hint(settings)}`") from exc
+    atexit.register(rt_process.stop, process)
+    print(f"  RT is up: {settings.rt.url} (tickets; stopped with the rest)", flush=True)
+    return process
+
+
+def run(settings: Settings, train: bool = True, services_factory=None) -> int:
+    """``make run``: prepare, start, print the URLs, wait for Ctrl-C, stop everything.
+    ``services_factory(settings)``: another set of processes (helpdesk/scale.py)."""
+    try:
+        ensure_rt(settings)
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if train:
         train_if_needed(settings)
     build_kb(settings)
-    services = Services(settings)
+    try:
+        services = (services_factory or Services)(settings)
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     def _interrupt(*_):
         raise KeyboardInterrupt
 

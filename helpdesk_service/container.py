@@ -19,6 +19,7 @@ from helpdesk_service.handoff.store import HandoffStore
 from helpdesk_service.handoff.worker import HandoffWorker
 from core.settings import Settings
 from escalation.complaints import Complaint, complaint_store
+from escalation.notifications import ChatNotifier
 from escalation.outbox import Outbox, OutboxWorker
 from escalation.outcomes import OutcomeStore
 from escalation.problems import ProblemStore
@@ -60,7 +61,7 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
     backend = tickets or build_backend(settings)
     t = settings.tickets
     outbox = Outbox(settings.outbox_path, backend, retry_initial=t.retry_initial_seconds,
-                    retry_max=t.retry_max_seconds)
+                    retry_max=t.retry_max_seconds, on_delivered=ChatNotifier(settings).ticket_created)
     problems_path = settings.path(settings.problems.path or settings.data_path / "problems.db")
     handoffs = build_handoffs(settings, backend)
     unclear = unclear_store(settings.data_path / "review.db")

@@ -23,6 +23,9 @@ def transcript(tracker: Tracker, personal_data: bool = False) -> list[dict[str, 
         if kind not in ("user", "bot"):
             continue
         text = event.get("text") or ""
+        buttons = [b.get("title") for b in (event.get("data") or {}).get("buttons") or [] if b.get("title")]
+        if buttons and kind == "bot":   # the choices offered (other articles, yes/no) belong to the line
+            text = "\n".join([text, *(f"- {title}" for title in buttons)]).strip()
         if not text and kind == "bot":
             continue
         if text.startswith("/"):  # button payloads such as /affirm
@@ -51,8 +54,11 @@ def latest_text(tracker: Tracker) -> str:
 
 def requester(tracker: Tracker) -> dict[str, Any]:
     """Who the ticket is for: the channel's user id, the channel, the display name the channel gave
-    (Teams), and the e-mail address the user typed."""
-    name = next((str((e.get("metadata") or {}).get("name"))[:200] for e in reversed(tracker.events)
-                 if e.get("event") == "user" and (e.get("metadata") or {}).get("name")), None)
+    (Teams), and the e-mail address the user typed or the channel gave (message metadata ``email``)."""
+    def given(key: str) -> str | None:   # what the channel says about the user (Teams, a signed web session)
+        return next((str((e.get("metadata") or {}).get(key))[:200] for e in reversed(tracker.events)
+                     if e.get("event") == "user" and (e.get("metadata") or {}).get(key)), None)
+
+    email = tracker.get_slot("email") or given("email")
     return {"id": tracker.sender_id, "channel": tracker.get_latest_input_channel() or "rest",
-            "name": name, "email": tracker.get_slot("email")}
+            "name": given("name"), "email": email if email and "@" in email else None}

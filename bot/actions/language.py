@@ -16,11 +16,13 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
+from bot.actions.escalation import PendingTicketNews
 from bot.actions.triage_data import triage_data
 from core.language import decide_conversation_language
 from core.privacy import contains_secret
 
 MAX_MESSAGE_CHARS = 4000
+PAGE_CHANNELS = ("socketio",)   # channels whose client shows its own texts (the web chat page)
 
 
 def input_issue(text: str, detection) -> str | None:
@@ -34,7 +36,7 @@ def input_issue(text: str, detection) -> str | None:
     return None
 
 
-class ValidateSlotMappings(ValidationAction):
+class ValidateSlotMappings(PendingTicketNews, ValidationAction):
     async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
         settings = runtime.settings()
@@ -50,9 +52,11 @@ class ValidateSlotMappings(ValidationAction):
         locale = ((tracker.latest_message or {}).get("metadata") or {}).get("locale")
         client_language = str(locale or "").split("-")[0].lower() or None
         if current is None and client_language in settings.languages and (
-                detection.words < settings.language_detection.min_words_to_switch
+                detection.words == 0
                 or detection.confidence < settings.language_detection.min_confidence_to_switch):
-            current = client_language  # Teams / web chat locale: the start for a too-short first message
+            # Teams / web chat locale (the browser's): the start only for a first message whose own
+            # language is unclear; "bonjour" on an English browser is French
+            current = client_language
         language = decide_conversation_language(
             current, detection, requested=requested, supported=settings.languages,
             min_words_to_switch=settings.language_detection.min_words_to_switch,
@@ -63,6 +67,9 @@ class ValidateSlotMappings(ValidationAction):
         if contains_secret(text):
             # never ask for, nor keep, a password: warn now; transcripts and tickets mask it
             dispatcher.utter_message(response="utter_dont_share_password")
+        if client_language and language and language != client_language and tracker.get_latest_input_channel() in PAGE_CHANNELS:
+            # the web page follows the conversation: its texts and language picker switch too
+            dispatcher.utter_message(json_message={"data": {"language": language}})   # socket.io emits `data`
         return {"language": language, "input_issue": input_issue(text, detection)}
 
     async def extract_skill_level(self, dispatcher: CollectingDispatcher, tracker: Tracker,

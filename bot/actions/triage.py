@@ -1,12 +1,15 @@
-"""Triage: gather the facts of a problem (``triage_form``), paraphrase them, confirm or correct.
+"""Triage: gather the facts of a problem (``triage_form``) from every message.
 
-Which facts a category needs is data (bot/triage.yml); the questions, explanations and paraphrase
-phrases are responses of the domain (bot/domain/triage.yml) in every language.
+Which facts a category needs is data (bot/triage.yml); the words that state them are per language
+(bot/facts/*.yml, read by bot/actions/facts.py); the questions are responses of the domain
+(bot/domain/triage.yml). The paraphrase, its confirmation and corrections: bot/actions/confirmation.py.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Dict, List, Text
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -16,14 +19,16 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
+from bot.actions.facts import UNKNOWN, canonical, extract, is_correction, product_like, says, yes_or_no
+from bot.actions.paraphrase import build as build_paraphrase
 from bot.actions.replies import reply_to_input_issue
-from bot.actions.self_service import suggest_articles
-from bot.actions.texts import has_response, render
-from bot.actions.triage_data import contains_phrase, triage_data
-from core.language.time_expressions import normalise as normalise_time
+from bot.actions.triage_data import triage_data
 from core.privacy import mask
 
 MAX_FACT_CHARS = 500
+KEEP_TYPED = ("symptom", "tried", "scope", "location", "device")
+MAX_OTHER_ANSWER_WORDS = 5
+ALWAYS_TAKEN = ("scope", "work_blocked", "since")   # they count for the priority whatever the category
 MAX_SYMPTOM_CHARS = 1000
 
 
@@ -36,10 +41,6 @@ def slots_set_this_turn(tracker: Tracker) -> dict[str, Any]:
         if event.get("event") == "slot" and event.get("name") not in found:
             found[event["name"]] = event.get("value")
     return found
-
-
-def entities_this_turn(tracker: Tracker) -> set[str]:
-    return {e.get("entity") for e in (tracker.latest_message or {}).get("entities") or []}
 
 
 def clean(value: Any, limit: int = MAX_FACT_CHARS) -> str | None:
@@ -55,50 +56,58 @@ def fact_values(tracker: Tracker) -> dict[str, Any]:
             if tracker.get_slot(name) not in (None, "")}
 
 
+def languages_for(tracker: Tracker) -> list[str]:
+    """The languages whose words are looked up: the conversation's first, then the others."""
+    languages = list(runtime.settings().languages)
+    current = tracker.get_slot("language")
+    return ([current] if current in languages else []) + [l for l in languages if l != current]
+
+
+def message_time(tracker: Tracker) -> datetime:
+    """When the latest user message was sent, in the settings' timezone (naive local time)."""
+    zone = ZoneInfo(runtime.settings().timezone)
+    stamp = next((e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    when = datetime.fromtimestamp(float(stamp), tz=zone) if stamp else datetime.now(zone)
+    return when.replace(tzinfo=None)
+
+
 def paraphrase(tracker: Tracker, domain: DomainDict) -> str:
-    """The compact restatement of the facts, in the conversation's language.
-
-    A fact whose value the user's own description already contains is not repeated."""
-    language = tracker.get_slot("language")
-    facts = fact_values(tracker)
-    symptom = str(facts.get("symptom") or "").lower()
-    parts = []
-    for name, value in facts.items():
-        fixed = f"utter_fact_{name}_{value}"
-        said = name != "symptom" and contains_phrase(symptom, str(value).lower())
-        if said and not (has_response(domain, fixed) and len(str(value)) <= 3):   # "no" is no repetition
-            continue
-        phrase = (render(domain, fixed, language) if has_response(domain, fixed)
-                  else render(domain, f"utter_fact_{name}", language, value=value))
-        if phrase:
-            parts.append(phrase)
-    return "; ".join(parts)
+    """The restatement of the facts in the bot's own words (bot/actions/paraphrase.py)."""
+    described = " ".join(str(tracker.get_slot(n) or "") for n in ("symptom", "problem_text"))
+    return build_paraphrase(domain, tracker.get_slot("language") or runtime.settings().default_language,
+                            tracker.get_slot("category"), fact_values(tracker), described,
+                            triage_data().all_facts, languages_for(tracker), message_time(tracker))
 
 
-def search_text(tracker: Tracker) -> str:
-    """What the KB is searched with once the facts are confirmed."""
+def search_text(tracker: Tracker, domain: DomainDict | None = None) -> str:
+    """What the KB is searched with once the facts are confirmed: the facts that describe the
+    problem and, with the domain, the problem statement of the paraphrase (the category's words)."""
     values = [str(tracker.get_slot(name)) for name in triage_data().search_facts
-              if tracker.get_slot(name) not in (None, "", "none")]
+              if tracker.get_slot(name) not in (None, "", "none", UNKNOWN)]
+    if domain is not None and tracker.get_slot("category"):
+        values.append(paraphrase(tracker, domain).split(";")[0])
     return " ".join(values)
 
 
-MAX_TIME_WORDS = 4
-
-
-def widen_since(value: str | None, text: str, language: str | None) -> str | None:
-    """A since-when the entity extractor cut short ("sinds" of "sinds vanmorgen") is widened to the
-    longest run of up to four words from the same place in the message that is a time expression."""
-    if not value or not language or normalise_time(value, language):
-        return value
-    start = text.lower().find(value.lower())
-    if start < 0:
-        return value
-    words = text[start:].split()
-    for size in range(min(MAX_TIME_WORDS, len(words)), 0, -1):
-        candidate = " ".join(words[:size]).strip(" ,.;:!?")
-        if normalise_time(candidate, language):
-            return candidate
-    return value
+def facts_in_message(tracker: Tracker, requested: str | None = None) -> dict[str, str]:
+    """The facts the latest message states (bot/actions/facts.py); "nothing tried" only as the
+    answer to that question."""
+    found = extract(latest_text(tracker), tracker.get_slot("language") or runtime.settings().default_language,
+                    message_time(tracker), languages_for(tracker))
+    if requested != "tried" and canonical("tried", found.get("tried"), languages_for(tracker)) == "nothing":
+        found.pop("tried")
+    data = triage_data()
+    category = tracker.get_slot("category")
+    asked = set(data.facts_for(category)) | {requested}
+    if "application" in asked and "application" not in found and category in data.free_application_categories:
+        product = product_like(latest_text(tracker))
+        if product:
+            found["application"] = product
+    # a check of another category ("al herstart" is no restart check for e-mail) is not a fact here,
+    # nor, in an answer, a device the category does not ask ("oui, mon GSM est connecté")
+    return {name: value for name, value in found.items()
+            if (name not in data.yes_no_facts or name in asked or name in data.urgency)
+            and (requested is None or name in asked or name in ALWAYS_TAKEN)}
 
 
 class ActionStartTriage(Action):
@@ -117,7 +126,9 @@ class ActionStartTriage(Action):
                               if name not in fresh and tracker.get_slot(name) is not None]
         text = latest_text(tracker)
         symptom = clean(text, MAX_SYMPTOM_CHARS) if len(text.split()) >= data.min_symptom_words else None
-        return events + [
+        stated = [SlotSet(name, clean(value)) for name, value in facts_in_message(tracker).items()]
+        return events + stated + [
+            SlotSet("asked_facts", {}),
             SlotSet("symptom", symptom),
             SlotSet("problem_text", clean(text, MAX_SYMPTOM_CHARS)),
             SlotSet("paraphrase", None), SlotSet("correcting", None),
@@ -142,67 +153,61 @@ class ValidateTriageForm(FormValidationAction):
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
-        facts = set(triage_data().all_facts)
+        """Every fact the message states is taken (a correction replaces the earlier value); the
+        requested fact gets its answer, "unknown" for "I don't know" or after ``max_asks``
+        questions, or is asked again when the message answered another question instead."""
+        data = triage_data()
+        facts = set(data.all_facts)
         requested = tracker.get_slot("requested_slot")
-        entities = entities_this_turn(tracker) & facts
-        correction = triage_data().is_correction(latest_text(tracker))
-        events: List[EventType] = []
+        language = tracker.get_slot("language") or runtime.settings().default_language
+        text = latest_text(tracker)
+        stated = facts_in_message(tracker, requested)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        ignored = (((domain or {}).get("forms") or {}).get(self.form_name()) or {}).get("ignored_intents", ())
+        if intent in ignored and not stated and not says(text, language, "dont_know"):
+            return []   # "why?", "stop", a person ...: the form steps aside and the rules answer
+        correction = is_correction(text, language, strong_only=requested in data.yes_no_facts)
+        values: dict[str, Any] = {}
+        entities = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []}
         for name, value in tracker.slots_to_validate().items():
-            if name not in facts:
-                continue
-            if name == requested and name not in entities and entities - {name} and correction:
-                # "no, since yesterday" while asked where: the user corrected another fact;
-                # the question is asked again rather than filled with the whole sentence
-                value = None
-            if name == "since":
-                value = widen_since(value, latest_text(tracker), tracker.get_slot("language"))
-            events.append(SlotSet(name, clean(value, MAX_SYMPTOM_CHARS if name == "symptom" else MAX_FACT_CHARS)))
-        return events
+            # an entity of the NLU that the fact reader did not confirm fills only an empty fact it
+            # reads well (codes, systems); the others keep their value (the reader decides)
+            if name in facts and name != requested and name not in stated and entities.get(name) == value:
+                before = value_before_this_turn(tracker, name)
+                values[name] = value if before in (None, "") and name in ("error_code", "os") else before
+        for name, value in stated.items():
+            if name != requested and (correction or value_before_this_turn(tracker, name) in (None, "", UNKNOWN)):
+                values[name] = value
+        if requested in facts:
+            values[requested] = self.answer(tracker, requested, stated, language)
+        return [SlotSet(name, clean(value, MAX_SYMPTOM_CHARS if name == "symptom" else MAX_FACT_CHARS))
+                for name, value in values.items()]
 
-
-class ActionParaphrase(Action):
-    """The facts are complete: restate them and ask whether that is right."""
-
-    def name(self) -> Text:
-        return "action_paraphrase"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        dispatcher.utter_message(response="utter_paraphrase", summary=paraphrase(tracker, domain))
-        return [SlotSet("pending_question", "confirm_facts"), SlotSet("correcting", None)]
-
-
-class ActionConfirmFacts(Action):
-    """The user confirmed the paraphrase: it goes on the ticket, and the KB is searched with the facts."""
-
-    def name(self) -> Text:
-        return "action_confirm_facts"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        confirmed = [SlotSet("paraphrase", clean(paraphrase(tracker, domain), 2000)),
-                     SlotSet("pending_question", None)]
-        return confirmed + await suggest_articles(dispatcher, tracker, search_text(tracker))
-
-
-class ActionCorrectFacts(Action):
-    """The paraphrase is not right: take the correction given, or ask which fact is wrong."""
-
-    def name(self) -> Text:
-        return "action_correct_facts"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        corrected = set(slots_set_this_turn(tracker)) & set(triage_data().all_facts)
-        if corrected:
-            events = description_corrected(tracker, corrected)
-            for event in events:
-                tracker.slots[event["name"]] = event["value"]
-            dispatcher.utter_message(response="utter_paraphrase", summary=paraphrase(tracker, domain))
-            return events + [SlotSet("pending_question", "confirm_facts")]
-        language = tracker.get_slot("language")
-        buttons = [{"title": render(domain, f"utter_label_{name}", language) or name,
-                    "payload": '/correct_fact{"fact": "%s"}' % name}
-                   for name in fact_values(tracker) if has_response(domain, f"utter_label_{name}")]
-        dispatcher.utter_message(response="utter_ask_which_fact", buttons=buttons)
-        return [SlotSet("pending_question", "confirm_facts")]
+    @staticmethod
+    def answer(tracker: Tracker, requested: str, stated: dict[str, str], language: str) -> Any:
+        data = triage_data()
+        typed = tracker.slots_to_validate().get(requested)
+        if requested in stated:
+            # a free answer keeps the user's whole sentence ("I restarted my laptop"); a time, a code
+            # or a product name keeps what was recognised
+            value = typed if requested in KEEP_TYPED and typed and not str(typed).startswith("/") else stated[requested]
+        elif says(latest_text(tracker), language, "dont_know"):
+            value = UNKNOWN
+        elif requested in data.yes_no_facts and (typed in ("yes", "no") or yes_or_no(latest_text(tracker), language)):
+            value = typed if typed in ("yes", "no") else yes_or_no(latest_text(tracker), language)
+        elif is_correction(latest_text(tracker), language, strong_only=True) or (
+                set(stated) - {requested} and requested != "symptom"
+                and len(latest_text(tracker).split()) <= MAX_OTHER_ANSWER_WORDS):
+            # a short message that answered another question ("alleen ik" to "what did you try?"),
+            # or a correction: that fact is filled, this question asked again; a longer answer (a
+            # description, "I restarted twice since Monday") is the answer and gives the other facts too
+            value = None
+        else:
+            value = typed
+        asked = (tracker.get_slot("asked_facts") or {}).get(requested, 0)
+        if value in (None, "") and asked >= data.max_asks:
+            value = UNKNOWN   # asked twice: move on, the ticket says it is unknown
+        return value
 
 
 def value_before_this_turn(tracker: Tracker, slot: str) -> Any:
@@ -214,44 +219,3 @@ def value_before_this_turn(tracker: Tracker, slot: str) -> Any:
         elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
             return event.get("value")
     return None
-
-
-def description_corrected(tracker: Tracker, corrected: set[str]) -> List[Dict]:
-    """When a corrected fact's old value is part of the user's description ("... sinds vanmorgen"),
-    the description says the new one, so that the paraphrase does not state both."""
-    symptom = tracker.get_slot("symptom") or ""
-    updated = symptom
-    for name in corrected - {"symptom"}:
-        old, new = value_before_this_turn(tracker, name), tracker.get_slot(name)
-        if old and new and contains_phrase(updated.lower(), str(old).lower()):
-            start = updated.lower().find(str(old).lower())
-            updated = updated[:start] + str(new) + updated[start + len(str(old)):]
-    return [SlotSet("symptom", updated)] if updated != symptom else []
-
-
-class ActionReaskFact(Action):
-    """The user picked the fact to correct: forget it so that the triage form asks it again."""
-
-    def name(self) -> Text:
-        return "action_reask_fact"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        fact = next(tracker.get_latest_entity_values("fact"), None)
-        if fact not in triage_data().all_facts:
-            fact = None
-        events: List[Dict] = [SlotSet("pending_question", None), SlotSet("correcting", fact)]
-        if fact:
-            events.append(SlotSet(fact, None))
-        return events
-
-
-class ActionExplainNeed(Action):
-    """'Why do you need that?': explain the question being asked (the form then asks it again)."""
-
-    def name(self) -> Text:
-        return "action_explain_need"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        specific = f"utter_why_{tracker.get_slot('requested_slot')}"
-        dispatcher.utter_message(response=specific if has_response(domain, specific) else "utter_why_generic")
-        return []

@@ -22,13 +22,14 @@ class TriageData:
     search_facts: tuple[str, ...]
     urgency: dict[str, dict[str, str]]
     impact_values: dict[str, str]
-    impact_words: dict[str, tuple[str, ...]]
     remote_control_categories: frozenset[str]
     skill_intents: dict[str, str]
-    it_savvy_terms: tuple[str, ...]
+    it_savvy_terms: dict[str, tuple[str, ...]]
     it_savvy_min_terms: int
-    correction_markers: tuple[str, ...] = ()
     category_levels: dict[str, dict[str, str]] | None = None
+    yes_no_facts: frozenset[str] = frozenset()
+    max_asks: int = 2
+    free_application_categories: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TriageData":
@@ -41,13 +42,15 @@ class TriageData:
             search_facts=tuple(data.get("search_facts") or ("symptom",)),
             urgency={fact: {str(k): v for k, v in values.items()} for fact, values in (data.get("urgency") or {}).items()},
             impact_values=dict(impact.get("values") or {}),
-            impact_words={level: tuple(w.lower() for w in words) for level, words in (impact.get("words") or {}).items()},
             remote_control_categories=frozenset(data.get("remote_control_categories") or ()),
             skill_intents=dict(data.get("skill_intents") or {}),
-            it_savvy_terms=tuple(t.lower() for t in data.get("it_savvy_terms") or ()),
+            it_savvy_terms={key: tuple(t.lower() for t in terms)
+                            for key, terms in (data.get("it_savvy_terms") or {}).items()},
             it_savvy_min_terms=int(data.get("it_savvy_min_terms", 2)),
-            correction_markers=tuple(m.lower() for m in data.get("correction_markers") or ()),
             category_levels={cat: dict(levels) for cat, levels in (data.get("category_levels") or {}).items()},
+            yes_no_facts=frozenset(data.get("yes_no_facts") or ()),
+            max_asks=int(data.get("max_asks", 2)),
+            free_application_categories=frozenset(data.get("free_application_categories") or ()),
         )
 
     @property
@@ -70,32 +73,29 @@ class TriageData:
                 return levels.get(str(value).lower())
         return None
 
-    def impact_for(self, scope: str | None, category: str | None = None) -> str | None:
-        """Impact from who is affected: a button value, else the first level whose words occur.
+    def impact_for(self, scope: str | None, category: str | None = None,
+                   languages: list[str] | tuple[str, ...] = ()) -> str | None:
+        """Impact from who is affected: the canonical value of the scope (a button value, or the
+        user's words looked up in bot/facts/<language>.yml, ``languages`` first to last).
         A category with its own levels (``category_levels``) has that impact."""
+        from bot.actions.facts import canonical   # facts reads its own data; no import cycle at load
+
         implied = (self.category_levels or {}).get(category or "", {}).get("impact")
         if implied:
             return implied
-        if not scope:
+        if not scope or scope == "unknown":
             return None
         if scope in self.impact_values:
             return self.impact_values[scope]
-        text = f" {scope.lower()} "
-        for level in ("high", "medium", "low"):
-            if any(contains_phrase(text, word) for word in self.impact_words.get(level, ())):
-                return level
-        return None
+        return self.impact_values.get(canonical("scope", scope, list(languages)) or "")
 
-    def skill_from_text(self, texts: list[str]) -> str:
-        """it_savvy when the user's messages hold enough distinct technical terms, else end_user."""
+    def skill_from_text(self, texts: list[str], language: str | None = None) -> str:
+        """it_savvy when the user's messages hold enough distinct technical terms (the shared ones
+        and those of every language, the conversation's first), else end_user."""
         joined = " ".join(texts).lower()
-        found = {term for term in self.it_savvy_terms if contains_phrase(joined, term)}
+        terms = {term for words in self.it_savvy_terms.values() for term in words}
+        found = {term for term in terms if contains_phrase(joined, term)}
         return "it_savvy" if len(found) >= self.it_savvy_min_terms else "end_user"
-
-    def is_correction(self, text: str) -> bool:
-        """Does the message start like a correction ("no, ...", "nee, ...", "non, ...")?"""
-        head = " ".join(text.lower().split()[:3])
-        return any(re.match(re.escape(marker) + r"(?!\w)", head) for marker in self.correction_markers)
 
 
 def contains_phrase(text: str, phrase: str) -> bool:

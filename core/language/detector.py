@@ -16,6 +16,7 @@ puts outside the supported languages, is flagged as unsupported.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +30,9 @@ FREQUENCY_WEIGHT = 1.0
 LEXICON_WEIGHT = 0.5
 UNSUPPORTED_MIN_WORDS = 3
 UNSUPPORTED_MIN_MARGIN = 1.5      # nats per word by which another language's words must be more frequent
+# The unsupported-language check compares wordfreq's small lists on both sides: the large lists of
+# these 15 languages took 470 MB of the action server's memory (docs/performance.md).
+OTHER_LANGUAGES_WORDLIST = "small"
 OTHER_LANGUAGES = ("de", "es", "it", "pt", "pl", "tr", "sv", "da", "nb", "fi", "cs", "ro", "hu", "id", "ca")
 
 
@@ -45,9 +49,9 @@ class Detection:
 def _identifiers(languages: tuple[str, ...]):
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    restricted = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    restricted.set_languages(list(languages))
     everything = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    restricted = copy.copy(everything)        # shares the model's arrays (84 MB loaded once, not twice)
+    restricted.set_languages(list(languages))
     return restricted, everything
 
 
@@ -92,9 +96,10 @@ class LanguageDetector:
         guess, _ = everything.classify(text)
         if guess in self.languages:
             return None
-        supported = max(frequencies.mean_log_frequency(text, lang) for lang in self.languages)
+        wordlist = OTHER_LANGUAGES_WORDLIST
+        supported = max(frequencies.mean_log_frequency(text, lang, wordlist) for lang in self.languages)
         others = [l for l in OTHER_LANGUAGES if l not in self.languages]
-        margin, other = max((frequencies.mean_log_frequency(text, l) - supported, l) for l in others)
+        margin, other = max((frequencies.mean_log_frequency(text, l, wordlist) - supported, l) for l in others)
         if margin < UNSUPPORTED_MIN_MARGIN:
             return None
         return guess if guess in others else other

@@ -29,10 +29,10 @@ def tokens(text: str) -> list[tuple[str, float]]:
 
 
 @lru_cache(maxsize=65536)
-def _log_frequencies(word: str, languages: tuple[str, ...]) -> tuple[float, ...] | None:
+def _log_frequencies(word: str, languages: tuple[str, ...], wordlist: str = "best") -> tuple[float, ...] | None:
     from wordfreq import word_frequency
 
-    freqs = [word_frequency(word, lang) for lang in languages]
+    freqs = [word_frequency(word, lang, wordlist=wordlist) for lang in languages]
     if max(freqs) == 0.0:
         return None          # unknown everywhere (a code, a typo, a rare name): no evidence
     return tuple(math.log(max(f, FLOOR)) for f in freqs)
@@ -51,13 +51,16 @@ def log_likelihoods(text: str, languages: tuple[str, ...], clip: float = CLIP) -
     return dict(zip(languages, totals))
 
 
-def mean_log_frequency(text: str, language: str) -> float:
-    """Weighted mean log frequency of the words of ``text`` in ``language`` (unknown words at the floor)."""
+def mean_log_frequency(text: str, language: str, wordlist: str = "best") -> float:
+    """Weighted mean log frequency of the words of ``text`` in ``language`` (unknown words at the floor).
+
+    ``wordlist`` is wordfreq's: "best" (the large list where there is one) or "small" (the words
+    above a frequency of 1e-6, a fraction of the memory)."""
     toks = tokens(text)
     if not toks:
         return math.log(FLOOR)
     total = 0.0
     for word, weight in toks:
-        logs = _log_frequencies(word, (language,))
+        logs = _log_frequencies(word, (language,), wordlist)
         total += weight * (logs[0] if logs else math.log(FLOOR))
     return total / sum(weight for _, weight in toks)

@@ -16,5 +16,9 @@ def build_backend(settings: Settings) -> TicketBackend:
     if backend == "rt":
         from escalation.tickets.rt import RtTicketBackend
 
-        return RtTicketBackend(settings.rt, default_language=settings.default_language)
-    raise EscalationError(f"unknown ticket backend {backend!r} (known: sqlite, rt)")
+        return RtTicketBackend.from_settings(settings)
+    if backend == "email":
+        from escalation.tickets.email_smtp import EmailTicketBackend
+
+        return EmailTicketBackend.from_settings(settings)
+    raise EscalationError(f"unknown ticket backend {backend!r} (known: sqlite, rt, email)")

@@ -1,15 +1,19 @@
-"""A ticket as plain text for a human agent (the body of the ticket in RT)."""
+"""A ticket as plain text for a human agent (the body of the ticket in RT, of the e-mail): every time
+in the configured zone with the zone named, every article offered with its title."""
 
 from __future__ import annotations
 
+from core.clock import local, shown
 from escalation.tickets.model import TicketDraft
 
 
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+def render_text(draft: TicketDraft, zone: str) -> str:
+    def _when(value) -> str:
+        return shown(value, zone)
 
+    def _clock(value) -> str:
+        return local(value, zone).strftime("%H:%M:%S") if value else "--:--:--"
 
-def render_text(draft: TicketDraft) -> str:
     r = draft.requester
     who = " ".join(p for p in (r.name or "", f"<{r.email}>" if r.email else "") if p) or r.id
     lines = [
@@ -33,10 +37,12 @@ def render_text(draft: TicketDraft) -> str:
     if draft.facts:
         lines += ["", "Facts:"] + [f"- {k}: {v}" for k, v in draft.facts.items()]
     if draft.suggested_articles:
-        lines += ["", "KB articles suggested (the user's answer):"]
-        lines += [f"- {a.article_id}{' ' + repr(a.title) if a.title else ''}: {a.outcome}" for a in draft.suggested_articles]
+        lines += ["", "KB articles offered (the user's answer; suggested = offered, not opened):"]
+        lines += [f"- {a.article_id}" + (f' "{a.title}"' if a.title else "") + f": {a.outcome}"
+                  for a in draft.suggested_articles]
     if draft.transcript:
-        lines += ["", "Transcript:"]
-        lines += [f"[{line.timestamp.strftime('%H:%M:%S') if line.timestamp else '--:--:--'}] {line.sender}: {line.text}"
-                  for line in draft.transcript]
+        first = next((line.timestamp for line in draft.transcript if line.timestamp), None)
+        zone_name = local(first, zone).tzname() if first else zone
+        lines += ["", f"Transcript (times {zone_name}, {zone}):"]
+        lines += [f"[{_clock(line.timestamp)}] {line.sender}: {line.text}" for line in draft.transcript]
     return "\n".join(lines)

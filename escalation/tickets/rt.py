@@ -1,9 +1,13 @@
 """Request Tracker 5 through its REST2 API (httpx, basic auth).
 
-Mapping: queue = the routed queue (created by ``helpdesk rt setup``); RT ``Priority`` 100/75/50/25 for
-P1..P4 and the custom field "Helpdesk priority"; ``Due`` = resolution due; the other fields in the
-custom fields of :data:`CUSTOM_FIELDS`; the text for the agent is the ticket body, and the whole
-draft is attached as ``helpdesk-ticket.json`` so ``get`` returns every field. Comments are RT comments
+Mapping: queue = the routed queue (created by ``helpdesk rt setup``); RT's own ``Priority`` 100/75/50/25
+for P1..P4 (shown as "P1".."P4" by the ``%PriorityAsString`` that setup writes) and the custom field
+"Helpdesk priority"; RT's own ``SLA`` field = the priority (its service levels, written by setup from
+``sla.calendar``, then keep ``Due``), else ``Due`` = resolution due; the requester = the e-mail address
+the channel gave; the other fields in the custom fields of :data:`CUSTOM_FIELDS` (times in the
+configured zone, with their offset); the text for the agent is the ticket body, and the whole draft is
+attached as ``helpdesk-ticket.json`` so ``get`` returns every field. The assistant works as its own RT
+user (``rt_agent.bot_user``, see :func:`credentials`). Comments are RT comments
 with the subject ``helpdesk:<sender>``. Idempotency: the key is stored in "Idempotency key" and looked
 up before creating. Status: pending <-> stalled; closed is written as resolved; rejected/deleted read as
 closed. Errors are translated here, once, into :mod:`escalation.errors`.
@@ -14,6 +18,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from datetime import timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +28,8 @@ from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
 from escalation.tickets.base import ACTIVE
 from escalation.tickets.model import Status, Ticket, TicketDraft, TranscriptLine
 from escalation.tickets.render import render_text
-from core.settings import RtSettings
+from core.clock import local
+from core.settings import RtSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +44,16 @@ CUSTOM_FIELDS: dict[str, tuple[str, str]] = {
     "Helpdesk priority": ("Select", "P1..P4 from the urgency x impact matrix"),
     "Urgency": ("Select", "high / medium / low"),
     "Impact": ("Select", "high / medium / low"),
-    "Response due": ("Freeform", "SLA response target (ISO 8601, UTC)"),
-    "Resolution due": ("Freeform", "SLA resolution target (ISO 8601, UTC)"),
+    "Response due": ("Freeform", "SLA response target (ISO 8601, local time with offset)"),
+    "Resolution due": ("Freeform", "SLA resolution target (ISO 8601, local time with offset)"),
     "Skill level": ("Freeform", "the user's skill level"),
     "Known problem": ("Freeform", "id of the known problem this incident is linked to"),
+    "Remote-control consent": ("Select", "the user's answer to taking over the computer"),
+    "Remote-control consent at": ("Freeform", "when the user answered (ISO 8601, local time with offset)"),
 }
 JSON_NAME = "helpdesk-ticket.json"
+RT_SERVER = "/usr/share/request-tracker5/libexec/rt-server"
+CONSENT = {True: "yes", False: "no"}
 RT_PRIORITY = {"P1": 100, "P2": 75, "P3": 50, "P4": 25}
 TO_RT_STATUS = {"new": "new", "open": "open", "pending": "stalled", "resolved": "resolved", "closed": "resolved"}
 FROM_RT_STATUS = {"new": "new", "open": "open", "stalled": "pending", "resolved": "resolved",
@@ -54,20 +65,53 @@ def _sql(value: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def bot_password_file(settings: Settings) -> Path:
+    return settings.path(settings.rt_agent.bot_password_file or settings.data_path / "rt_bot_password")
+
+
+def credentials(settings: Settings) -> tuple[str, str]:
+    """The assistant's own RT user when ``helpdesk rt setup`` made it, else ``rt.user`` (logged)."""
+    path = bot_password_file(settings)
+    if path.is_file():
+        return settings.rt_agent.bot_user, path.read_text(encoding="utf-8").strip()
+    log.warning("%s not found: tickets are made as %s; run `helpdesk rt setup` to make them as %s",
+                path, settings.rt.user, settings.rt_agent.bot_user)
+    try:
+        return settings.rt.user, settings.rt.secret()
+    except ValueError as exc:
+        raise BackendUnavailable(str(exc)) from exc
+
+
 class RtTicketBackend:
     name = "rt"
 
-    def __init__(self, settings: RtSettings, default_language: str = "en",
+    def __init__(self, settings: RtSettings, default_language: str, *, zone: str = "UTC",
+                 auth: tuple[str, str] | None = None, service_levels: bool = False,
                  transport: httpx.BaseTransport | None = None) -> None:
-        try:
-            password = settings.secret()
-        except ValueError as exc:
-            raise BackendUnavailable(str(exc)) from exc
+        if auth is None:
+            try:
+                auth = (settings.user, settings.secret())
+            except ValueError as exc:
+                raise BackendUnavailable(str(exc)) from exc
         self.base_url = settings.url.rstrip("/") + "/REST/2.0"
+        self.url = settings.url.rstrip("/")
+        self.user = auth[0]
+        self.auth = auth
         self.default_language = default_language
-        self._client = httpx.Client(base_url=self.base_url, auth=(settings.user, password),
+        self.zone = zone
+        self.service_levels = service_levels
+        self._client = httpx.Client(base_url=self.base_url, auth=auth,
                                     timeout=settings.timeout_seconds, transport=transport)
         self._queue_names: dict[str, str] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> "RtTicketBackend":
+        """The backend the service uses: as the assistant's RT user, times in the configured zone."""
+        return cls(settings.rt, settings.default_language, zone=settings.timezone, auth=credentials(settings),
+                   service_levels=settings.rt_agent.service_levels, **kwargs)
+
+    def _local(self, value) -> str | None:
+        return local(value, self.zone).isoformat(timespec="seconds") if value else None
 
     def close(self) -> None:
         self._client.close()
@@ -78,11 +122,20 @@ class RtTicketBackend:
         try:
             response = self._client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"RT {method} {path}: {exc.__class__.__name__}: {exc}") from exc
+            port = httpx.URL(self.url).port or 80
+            raise BackendUnavailable(
+                f"RT at {self.url} does not answer ({exc.__class__.__name__}: {exc}); start it with "
+                f"`{RT_SERVER} --server Starlet --host 127.0.0.1 --port {port}` (`make run` starts it too), "
+                "or correct rt.url (HELPDESK_RT__URL)") from exc
         if response.status_code == 404:
             raise TicketNotFound(f"RT {path}: not found")
         if response.status_code == 401:
-            raise BackendUnavailable(f"RT {method} {path}: credentials refused (rt.user / rt.password)")
+            raise BackendUnavailable(
+                f"RT {method} {path}: credentials of RT user {self.user!r} refused; check rt.password / "
+                "rt.password_file (HELPDESK_RT__PASSWORD), or run `helpdesk rt setup` again for the assistant's user")
+        if response.status_code == 403:
+            raise InvalidTicket(f"RT {method} {path}: RT user {self.user!r} may not do this (or the queue does "
+                                "not exist); run `helpdesk rt setup` to create the queues and grant the rights")
         if response.status_code >= 500:
             raise BackendUnavailable(f"RT {method} {path}: HTTP {response.status_code}")
         if response.status_code >= 400:
@@ -148,22 +201,27 @@ class RtTicketBackend:
             "Requester ID": draft.requester.id, "Requester channel": draft.requester.channel,
             "Language": draft.language, "Category": draft.category, "Helpdesk priority": draft.priority,
             "Urgency": draft.urgency, "Impact": draft.impact,
-            "Response due": draft.response_due.isoformat() if draft.response_due else None,
-            "Resolution due": draft.resolution_due.isoformat() if draft.resolution_due else None,
+            "Response due": self._local(draft.response_due),
+            "Resolution due": self._local(draft.resolution_due),
             "Skill level": draft.skill_level,
             "Known problem": str(draft.problem_id) if draft.problem_id is not None else None,
+            "Remote-control consent": CONSENT.get(draft.remote_control_consent),
+            "Remote-control consent at": self._local(draft.remote_control_consent_at),
         }
         body: dict[str, Any] = {
             "Queue": draft.queue, "Subject": draft.subject, "Priority": RT_PRIORITY.get(draft.priority, 50),
-            "Content": render_text(draft), "ContentType": "text/plain",
+            "Content": render_text(draft, self.zone), "ContentType": "text/plain",
             "CustomFields": {k: v for k, v in custom.items() if v not in (None, "")},
             "Attachments": [{"FileName": JSON_NAME, "FileType": "application/json",
                              "FileContent": base64.b64encode(payload).decode("ascii")}],
         }
-        if draft.requester.email:
-            body["Requestor"] = draft.requester.email
-        if draft.resolution_due:
-            body["Due"] = draft.resolution_due.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if draft.requester.email:   # RT creates the requester from the address (and the name the channel gave)
+            name = (draft.requester.name or "").replace('"', "'")
+            body["Requestor"] = f'"{name}" <{draft.requester.email}>' if name else draft.requester.email
+        if self.service_levels:
+            body["SLA"] = draft.priority   # RT's own service level: it keeps Due (response, then resolution)
+        elif draft.resolution_due:
+            body["Due"] = draft.resolution_due.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         links = [t for t in draft.related_to if t.isdigit()]
         if links:
             body["RefersTo"] = [int(t) for t in links]
@@ -221,8 +279,11 @@ class RtTicketBackend:
         if not str(ticket_id).isdigit():
             raise TicketNotFound(f"ticket {ticket_id!r} not found")
 
-    def set_status(self, ticket_id: str, status: Status) -> Ticket:
+    def set_status(self, ticket_id: str, status: Status, comment: str | None = None) -> Ticket:
         self._check_id(ticket_id)
+        if comment:
+            self.request("POST", f"/ticket/{ticket_id}/comment",
+                         json={"Subject": "helpdesk:user", "Content": comment, "ContentType": "text/plain"})
         self.request("PUT", f"/ticket/{ticket_id}", json={"Status": TO_RT_STATUS[status]})
         return self.get(ticket_id)
 

@@ -66,6 +66,11 @@ class SqliteTicketStore:
             row = db.execute("SELECT * FROM tickets WHERE id = ?", (cur.lastrowid,)).fetchone()
             return self._row_to_ticket(row)
 
+    def find_by_key(self, idempotency_key: str) -> Ticket | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM tickets WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
+        return self._row_to_ticket(row) if row else None
+
     def get(self, ticket_id: str) -> Ticket:
         if not str(ticket_id).isdigit():
             raise TicketNotFound(f"ticket {ticket_id!r} not found")
@@ -109,8 +114,10 @@ class SqliteTicketStore:
                 )
             return ticket
 
-    def set_status(self, ticket_id: str, status: Status) -> Ticket:
+    def set_status(self, ticket_id: str, status: Status, comment: str | None = None) -> Ticket:
         def mutate(t: Ticket) -> None:
+            if comment:
+                t.comments.append(TranscriptLine(sender="user", text=comment, timestamp=utcnow()))
             t.status = status
 
         return self._update(ticket_id, mutate)

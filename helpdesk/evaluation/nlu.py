@@ -31,9 +31,12 @@ from pathlib import Path
 
 import yaml
 
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, load_settings
 
-LANGUAGES = ("nl", "fr", "en")
+LANGUAGES = tuple(load_settings().languages)
+NEAR_COPY_JACCARD = 0.8
+CROSS_LINGUAL_SOURCE = LANGUAGES[-1]   # the last of settings.languages (English in settings.yml)
+_PUNCTUATION = re.compile(r"[^\w\s]")
 SEED = 42
 TEST_SHARE = 0.2
 _ENTITY = re.compile(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})")
@@ -73,6 +76,39 @@ def load_test_set(eval_dir: Path, languages=LANGUAGES) -> list[Example]:
     """The held-out set: ``<eval_dir>/<lang>.yml`` (Rasa NLU YAML, one file per language)."""
     return [e for lang in languages if (eval_dir / f"{lang}.yml").exists()
             for e in _file_examples(eval_dir / f"{lang}.yml", lang)]
+
+
+def normalised(text: str) -> str:
+    """Entity markup, case and punctuation removed, one space: how two examples are compared."""
+    return " ".join(_PUNCTUATION.sub(" ", _ENTITY.sub(r"\1", text).lower().replace("’", "'")).split())
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def without_copies(train: list[Example], test: list[Example], limit: float = NEAR_COPY_JACCARD):
+    """The held-out examples that are neither an exact copy (after :func:`normalised`) nor a near
+    copy (token Jaccard > ``limit``) of any training example; also the counts of both removed."""
+    train_texts = {normalised(e.line) for e in train}
+    train_tokens = [set(t.split()) for t in train_texts]
+    by_token: dict[str, list[int]] = defaultdict(list)
+    for i, tokens in enumerate(train_tokens):
+        for token in tokens:
+            by_token[token].append(i)
+    kept, exact, near = [], 0, 0
+    for example in test:
+        text = normalised(example.line)
+        if text in train_texts:
+            exact += 1
+            continue
+        tokens = set(text.split())
+        candidates = {i for token in tokens for i in by_token.get(token, ())}
+        if any(jaccard(tokens, train_tokens[i]) > limit for i in candidates):
+            near += 1
+            continue
+        kept.append(example)
+    return kept, exact, near
 
 
 def fallback_threshold(config: Path) -> float | None:
@@ -250,7 +286,9 @@ def print_report(title: str, figures: dict, languages, threshold: float | None =
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
-    parser.add_argument("--cross-lingual", action="store_true", help="also train on English only, test on all")
+    parser.add_argument("--cross-lingual", action="store_true",
+                        help="also train on one language only (--source, default English), test on all")
+    parser.add_argument("--source", default=CROSS_LINGUAL_SOURCE, help="training language of --cross-lingual")
     parser.add_argument("--keep", type=Path, help="keep models and rasa's result files in this folder")
     parser.add_argument("--nlu-dir", type=Path, default=PROJECT_ROOT / "nlu_data",
                         help="folder with <lang>/*.yml and shared/*.yml (default: nlu_data)")
@@ -269,12 +307,15 @@ def main(argv: list[str] | None = None) -> int:
         train, test = examples, load_test_set(args.eval_dir)
         if not test:
             raise SystemExit(f"no held-out set in {args.eval_dir}")
-        overlap = {e.text.strip().lower() for e in train} & {e.text.strip().lower() for e in test}
+        written = len(test)
+        test, exact, near = without_copies(train, test)
         print(f"train: all of {args.nlu_dir} ({len(train)} examples); test: {args.eval_dir} "
-              f"({len(test)} examples, {len(overlap)} identical to a training text); config {args.config}")
+              f"({written} written, {exact} exact and {near} near copies of a training text removed "
+              f"(case, punctuation and entity markup ignored; token Jaccard > {NEAR_COPY_JACCARD}): "
+              f"{len(test)} tested); config {args.config}")
     runs = [("all languages -> each language", train, test)]
     if args.cross_lingual:
-        runs.append(("cross-lingual: English only -> each language", [e for e in train if e.lang == "en"], test))
+        runs.append((f"cross-lingual: {args.source} only -> each language", [e for e in train if e.lang == args.source], test))
     threshold = fallback_threshold(args.config)
     work = args.keep or Path(tempfile.mkdtemp(prefix="eval-nlu-"))
     try:

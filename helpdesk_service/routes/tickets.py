@@ -29,6 +29,8 @@ class TicketUpdate(BaseModel):
     """Change the status and/or link the ticket to earlier tickets of the same requester."""
 
     status: Status | None = None
+    reason: str | None = Field(default=None, max_length=2000,
+                               description="with resolved/closed: the requester's words, kept on the ticket as a comment")
     related_to: list[str] | None = Field(default=None, max_length=20, description="ticket ids or references to link")
 
     @field_validator("related_to", mode="before")
@@ -121,7 +123,7 @@ def update_ticket(ticket_id: str, body: TicketUpdate, escalations: EscalationsDe
     if body.related_to:
         ticket = escalations.add_links(ticket_id, body.related_to)
     if body.status is not None:
-        ticket = escalations.set_status(ticket_id, body.status)
+        ticket = escalations.set_status(ticket_id, body.status, body.reason)
     assert ticket is not None
     return ticket
 

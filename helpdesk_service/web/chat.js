@@ -191,8 +191,19 @@
 
   /* ---- what Rasa sends ---- */
 
+  function followLanguage(language) {
+    // the conversation moved to another language (the bot decided it from the user's words):
+    // the page's texts and picker follow it
+    if (typeof language !== "string" || config.languages.indexOf(language) < 0 || language === uiLang) return;
+    uiLang = language;
+    save(localStorage, KEYS.lang, uiLang);
+    applyLanguage();
+    renderAll();
+  }
+
   function fromBot(message) {
     if (message === null || typeof message !== "object") return;
+    if (message.language) { followLanguage(message.language); if (!message.text && !message.buttons) return; }
     hideTyping();
     var buttons = message.quick_replies || message.buttons || [];
     buttons = Array.isArray(buttons) ? buttons.filter(function (b) {

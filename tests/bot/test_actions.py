@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import datetime
 
 import pytest
@@ -14,7 +15,7 @@ from bot.actions.dialogue import ActionHandleUnclear
 from bot.actions.escalation import ActionEscalate, ActionTicketStatus
 from bot.actions.language import ValidateSlotMappings
 from bot.actions.self_service import ActionArticleSolved
-from bot.actions.triage import ActionConfirmFacts
+from bot.actions.confirmation import ActionConfirmFacts
 from tests.bot.conftest import HIT
 
 
@@ -94,6 +95,52 @@ def test_escalation_goes_into_the_outbox_when_the_service_is_down_and_is_deliver
     assert len(helpdesk.tickets) == 1
     ticket = asyncio.run(helpdesk.client.get_ticket(reference, "u1"))   # the reference the user got can be looked up
     assert ticket["id"] == "1" and ticket["delivery"] == "delivered"
+
+
+def test_during_an_outage_the_user_gets_priority_and_due_time_and_later_the_number_once(helpdesk):
+    from bot.actions.escalation import ActionTicketNews
+    from tests.bot.test_domain import load_domain
+
+    domain = load_domain()
+    helpdesk.down = True
+    messages, _ = run(ActionEscalate(), tracker(intent="request_human"), domain)
+    deferred = messages[0]
+    assert deferred["response"] == "utter_ticket_deferred" and deferred["priority"] == "P3"
+    assert re.fullmatch(r"(vandaag|morgen|maandag|dinsdag|woensdag|donderdag|vrijdag|op \S+) vóór \d\d:\d\d \(CES?T\)",
+                        deferred["response_due"]), deferred["response_due"]
+    reference = deferred["reference"]
+    waiting = tracker(text="hallo?", intent="greet", slots={"ticket_id": reference})
+    dispatcher = CollectingDispatcher()
+    assert asyncio.run(ValidateSlotMappings().extract_ticket_id(dispatcher, waiting, domain)) == {}  # not yet
+    helpdesk.down = False
+    assert helpdesk.container.outbox.deliver_due() == 1
+    # the user's next message: the number, once
+    assert asyncio.run(ValidateSlotMappings().extract_ticket_id(dispatcher, waiting, domain)) == {"ticket_id": "1"}
+    news = dispatcher.messages[-1]
+    assert (news["response"], news["ticket_id"], news["reference"]) == ("utter_ticket_now_created", "1", reference)
+    assert news["response_due"] == deferred["response_due"]
+    told = tracker(text="ok", intent="affirm", slots={"ticket_id": "1"})
+    assert asyncio.run(ValidateSlotMappings().extract_ticket_id(CollectingDispatcher(), told, domain)) == {}
+    # pushed (trigger_intent): said only while the conversation still waits for that reference
+    pushed, slots = run(ActionTicketNews(), tracker(intent="EXTERNAL_ticket_created", slots={"ticket_id": reference},
+                                                    entities=[{"entity": "reference", "value": reference}]), domain)
+    assert pushed[0]["response"] == "utter_ticket_now_created" and slots == {"ticket_id": "1"}
+    again, _ = run(ActionTicketNews(), tracker(intent="EXTERNAL_ticket_created", slots={"ticket_id": "1"},
+                                               entities=[{"entity": "reference", "value": reference}]), domain)
+    assert again == []
+
+
+def test_every_offered_article_goes_on_the_ticket_with_its_title(helpdesk):
+    events = [{"event": "user", "text": "mijn VPN werkt niet", "timestamp": 1.0},
+              {"event": "bot", "text": "Een van deze artikels past misschien beter:", "timestamp": 2.0,
+               "data": {"buttons": [{"title": "Wifi valt weg", "payload": '/choose_article{"article_id": "wifi-drops"}'}]}},
+              {"event": "user", "text": "nee", "timestamp": 3.0}]
+    t = tracker(text="nee", intent="deny", events=events, slots={"suggested_articles": ["vpn-cannot-connect"]})
+    run(ActionEscalate(), t)
+    draft = next(iter(helpdesk.tickets.values()))
+    assert [(a["article_id"], a["title"], a["outcome"]) for a in draft["suggested_articles"]] == [
+        ("vpn-cannot-connect", HIT["title"], "not_solved"), ("wifi-drops", "Wifi valt weg", "suggested")]
+    assert draft["transcript"][1]["text"] == "Een van deze artikels past misschien beter:\n- Wifi valt weg"
 
 
 def test_ticket_status_only_for_the_requesters_tickets(helpdesk):
@@ -203,7 +250,8 @@ def test_close_and_add_info_act_on_the_requesters_latest_ticket(helpdesk):
     messages, _ = run(ActionCloseTicket(), tracker(sender="carol", intent="close_ticket"))
     assert messages[0]["response"] == "utter_ticket_closed"
     ticket = next(iter(helpdesk.tickets.values()))
-    assert ticket["status"] == "resolved" and [c["text"] for c in ticket["comments"]] == ["the error is 0x800CCC0E"]
+    assert ticket["status"] == "resolved" and [c["text"] for c in ticket["comments"]] == [
+        "the error is 0x800CCC0E", "Closed by the requester: mijn VPN werkt niet"]   # the user's words: the reason
     messages, _ = run(ActionCloseTicket(), tracker(sender="dave", intent="close_ticket"))
     assert messages[0]["response"] == "utter_no_tickets"
 

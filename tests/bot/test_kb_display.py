@@ -6,7 +6,7 @@ from __future__ import annotations
 from kb_index.importer import load_articles
 from kb_index.index import build_index
 from tests.bot.test_actions import run, tracker
-from bot.actions.triage import ActionConfirmFacts
+from bot.actions.confirmation import ActionConfirmFacts
 from bot.actions.self_service import ActionShowArticle
 
 

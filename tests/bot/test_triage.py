@@ -7,8 +7,9 @@ import asyncio
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.triage import (ActionConfirmFacts, ActionCorrectFacts, ActionExplainNeed, ActionParaphrase,
-                                ActionReaskFact, ActionStartTriage, ValidateTriageForm, paraphrase, search_text)
+from bot.actions.confirmation import (ActionConfirmFacts, ActionCorrectFacts, ActionExplainNeed, ActionParaphrase,
+                                      ActionReaskFact)
+from bot.actions.triage import ActionStartTriage, ValidateTriageForm, paraphrase, search_text
 
 
 def make_tracker(text="", intent="inform", slots=None, entities=None, turn_slots=None, language="en"):
@@ -31,8 +32,8 @@ def test_start_forgets_the_previous_problem_but_keeps_what_this_message_says():
                            slots={"since": "last week", "tried": "restart", "category": "performance"},
                            turn_slots={"device": "laptop"})
     _, slots = run(ActionStartTriage(), tracker, {})
-    assert slots["since"] is None and slots["tried"] is None
-    assert "device" not in slots   # set by this message: kept
+    assert slots["tried"] is None                              # the earlier problem's
+    assert slots["since"] == "since this morning" and slots["device"] == "laptop"   # this message's
     assert slots["symptom"] == "my laptop is very slow since this morning"
 
 
@@ -77,51 +78,50 @@ def test_an_answer_naming_a_device_is_still_the_answer():
     assert validate(tracker)["tried"] == "I restarted my laptop"
 
 
-def test_the_paraphrase_is_compact_and_in_the_users_language(domain):
-    slots = {"symptom": "Outlook on my laptop receives no mail", "application": "Outlook", "device": "laptop",
-             "error_code": "0x800CCC0E", "since": "since this morning", "tried": "none", "scope": "just_me",
-             "work_blocked": "yes"}
+def test_the_paraphrase_restates_in_the_bots_own_words_in_the_users_language(domain):
+    slots = {"symptom": "i get no new mails in outlook on my laptop since this morning", "category": "email",
+             "application": "Outlook", "device": "laptop", "error_code": "0x800CCC0E",
+             "since": "since this morning", "tried": "none", "scope": "only me", "work_blocked": "yes"}
     text = paraphrase(make_tracker(slots=slots), domain)
-    assert text.startswith("Outlook on my laptop receives no mail; ")
-    assert "in Outlook" not in text and "on your laptop" not in text          # already said
-    assert 'error "0x800CCC0E"' in text and "since this morning" in text
-    assert "nothing tried yet" in text and "only you are affected" in text and "you cannot work" in text
-    nl = paraphrase(make_tracker(slots=slots, language="nl"), domain)
-    assert "nog niets geprobeerd" in nl and "alleen jij" in nl and "je kunt niet werken" in nl
-    fr = paraphrase(make_tracker(slots=slots, language="fr"), domain)
-    assert "rien essayé" in fr and "vous ne pouvez pas travailler" in fr
+    assert text.startswith("Outlook on your laptop receives no new mail, since today")
+    assert "error code 0x800CCC0E" in text and "you have not tried anything yet" in text
+    assert "only you are affected" in text and "you cannot work" in text
+    assert len(text.split()) <= 60
+    nl = paraphrase(make_tracker(slots={**slots, "symptom": "ik krijg geen mails binnen"}, language="nl"), domain)
+    assert nl.startswith("Outlook op je laptop ontvangt geen nieuwe e-mail")
+    assert "alleen jij" in nl and "je kunt niet werken" in nl and "nog niets geprobeerd" in nl
+    fr = paraphrase(make_tracker(slots={**slots, "symptom": "je ne reçois plus de mails"}, language="fr"), domain)
+    assert fr.startswith("Outlook sur votre portable ne reçoit plus de nouveaux messages")
+    assert "vous ne pouvez pas travailler" in fr
+
+
+def test_the_paraphrase_gives_dates_and_says_what_is_unknown(domain):
+    slots = {"category": "vpn", "symptom": "de vpn maakt geen verbinding", "since": "sinds maandag",
+             "scope": "heel de afdeling", "tried": "unknown", "location": "thuis"}
+    text = paraphrase(make_tracker(slots=slots, language="nl"), domain)
+    assert text.startswith("De VPN-verbinding komt niet tot stand, sinds maandag ")
+    assert "de hele afdeling heeft er last van" in text and "je werkt thuis" in text
+    assert "Al geprobeerd: onbekend" in text
 
 
 def test_paraphrase_asks_for_confirmation_and_confirmation_keeps_it(domain):
-    tracker = make_tracker(slots={"symptom": "printer jams", "location": "office", "correcting": "location"})
+    tracker = make_tracker(slots={"symptom": "printer jams", "category": "printer", "location": "office",
+                                  "correcting": "location"})
     messages, slots = run(ActionParaphrase(), tracker, domain)
-    assert messages[0]["response"] == "utter_paraphrase" and "at the office" in messages[0]["summary"]
+    assert messages[0]["response"] == "utter_paraphrase" and "you are at the office" in messages[0]["summary"]
     assert slots == {"pending_question": "confirm_facts", "correcting": None}
     _, slots = run(ActionConfirmFacts(), tracker, domain)
-    assert slots["paraphrase"] == "printer jams; at the office"
+    assert slots["paraphrase"] == "The printer has a paper jam and stopped printing; you are at the office"
     assert search_text(make_tracker(slots={"symptom": "printer jams", "device": "laptop", "error_code": "none"})) \
         == "printer jams laptop"
 
 
 def test_a_typed_correction_updates_the_paraphrase(domain):
-    tracker = make_tracker("no, since yesterday", "inform", slots={"symptom": "vpn drops"},
+    tracker = make_tracker("no, since yesterday", "inform", slots={"symptom": "vpn drops", "category": "vpn"},
                            turn_slots={"since": "since yesterday"})
     messages, slots = run(ActionCorrectFacts(), tracker, domain)
-    assert messages[0]["response"] == "utter_paraphrase" and "since yesterday" in messages[0]["summary"]
-    assert slots["pending_question"] == "confirm_facts"
-
-
-def test_a_corrected_fact_is_also_corrected_in_the_users_description(domain):
-    text = "Outlook geeft geen mails sinds vanmorgen"
-    events = [{"event": "slot", "name": "since", "value": "sinds vanmorgen"},
-              {"event": "user", "text": "nee, sinds gisteren", "parse_data": {"intent": {"name": "inform"}}},
-              {"event": "slot", "name": "since", "value": "sinds gisteren"}]
-    tracker = Tracker("u1", {"language": "nl", "symptom": text, "since": "sinds gisteren"},
-                      {"text": "nee, sinds gisteren", "intent": {"name": "inform"}, "entities": []},
-                      events, False, None, None, "action_listen")
-    messages, slots = run(ActionCorrectFacts(), tracker, domain)
-    assert slots["symptom"] == "Outlook geeft geen mails sinds gisteren"
-    assert messages[0]["summary"] == "Outlook geeft geen mails sinds gisteren"
+    assert messages[0]["response"] == "utter_paraphrase" and "since " in messages[0]["summary"]
+    assert slots["pending_question"] == "confirm_facts" and slots["since"] == "since yesterday"
 
 
 def test_a_bare_no_asks_which_fact_with_a_button_per_known_fact(domain):
@@ -135,7 +135,7 @@ def test_a_bare_no_asks_which_fact_with_a_button_per_known_fact(domain):
 def test_the_picked_fact_is_forgotten_so_that_it_is_asked_again(domain):
     tracker = make_tracker(entities=[{"entity": "fact", "value": "since"}], slots={"since": "today"})
     _, slots = run(ActionReaskFact(), tracker, domain)
-    assert slots == {"pending_question": None, "correcting": "since", "since": None}
+    assert slots == {"pending_question": None, "correcting": "since", "since": None, "asked_facts": {}}
     tracker = make_tracker(entities=[{"entity": "fact", "value": "language"}])
     _, slots = run(ActionReaskFact(), tracker, domain)
     assert slots == {"pending_question": None, "correcting": None}
@@ -156,20 +156,51 @@ def test_an_unusable_first_message_is_answered_and_nothing_is_asked(domain):
     assert events == [{"event": "followup", "name": "action_listen", "timestamp": None}]
 
 
-def test_a_since_cut_short_by_the_extractor_is_widened_to_the_time_expression():
-    from bot.actions.triage import widen_since
+def test_validation_takes_every_fact_of_the_message_and_an_unknown():
+    text = "mijn vpn valt weg sinds vanmorgen, fout 809, alleen ik"
+    tracker = make_tracker(text, "vpn_problem", slots={"requested_slot": "location", "category": "vpn"}, language="nl")
+    values = validate(tracker)
+    assert values["since"] == "sinds vanmorgen" and values["error_code"] == "809" and values["scope"] == "alleen ik"
+    assert values["location"] is None            # answered other questions: this one is asked again
+    tracker = make_tracker("geen idee", "inform", slots={"requested_slot": "since"}, language="nl",
+                           turn_slots={"since": "geen idee"})
+    assert validate(tracker)["since"] == "unknown"
 
-    text = "Outlook op mijn laptop ontvangt geen mails meer sinds vanmorgen, foutcode 0x800CCC0E"
-    assert widen_since("sinds", text, "nl") == "sinds vanmorgen"
-    assert widen_since("depuis", "ça plante depuis hier soir.", "fr") == "depuis hier soir"
-    assert widen_since("since yesterday", "since yesterday", "en") == "since yesterday"
-    assert widen_since("for ages", "it's been like this for ages", "en") == "for ages"   # kept as said
-    assert widen_since(None, "text", "en") is None
+
+def test_a_fact_is_asked_at_most_twice_then_unknown():
+    tracker = make_tracker("hmm", "inform", slots={"requested_slot": "since", "asked_facts": {"since": 2}},
+                           turn_slots={"since": None})
+    assert validate(tracker)["since"] == "unknown"
+    tracker = make_tracker("hmm", "inform", slots={"requested_slot": "since", "asked_facts": {"since": 1}},
+                           turn_slots={"since": None})
+    assert validate(tracker)["since"] is None
 
 
-def test_validation_widens_the_since_fact():
-    text = "mijn vpn valt weg sinds vanmorgen"
-    tracker = make_tracker(text, "vpn_problem", slots={"requested_slot": None, "language": "nl"},
-                           entities=[{"entity": "since", "value": "sinds"}], turn_slots={"since": "sinds"},
-                           language="nl")
-    assert validate(tracker)["since"] == "sinds vanmorgen"
+def test_a_correction_replaces_an_earlier_fact_even_as_the_answer_to_another_question():
+    events = [{"event": "slot", "name": "since", "value": "since yesterday"},
+              {"event": "user", "text": "no wait, it started last Friday actually"}]
+    tracker = Tracker("u1", {"language": "en", "since": "since yesterday", "requested_slot": "tried"},
+                      {"text": "no wait, it started last Friday actually", "intent": {"name": "deny"}, "entities": []},
+                      events, False, None, None, "action_listen")
+    values = validate(tracker)
+    assert "friday" in values["since"] and values["tried"] is None
+
+
+def test_a_description_that_also_gives_a_date_is_the_description():
+    text = "het scherm blijft zwart als ik hem aanzet, al sinds gisteren"
+    tracker = make_tracker(text, "inform", slots={"requested_slot": "symptom", "category": "hardware"},
+                           turn_slots={"symptom": text}, language="nl")
+    values = validate(tracker)
+    assert values["symptom"] == text and values["since"] == "al sinds gisteren"
+
+
+def test_a_digression_is_left_to_the_rules(domain):
+    tracker = make_tracker("why do you need that?", "explain_need", slots={"requested_slot": "device"})
+    events = asyncio.run(ValidateTriageForm().get_validation_events(CollectingDispatcher(), tracker, domain))
+    assert events == []
+
+
+def test_i_dont_know_read_as_a_digression_is_still_the_answer(domain):
+    tracker = make_tracker("dat weet ik niet", "declare_beginner", slots={"requested_slot": "since"}, language="nl")
+    events = asyncio.run(ValidateTriageForm().get_validation_events(CollectingDispatcher(), tracker, domain))
+    assert {e["name"]: e["value"] for e in events} == {"since": "unknown"}

@@ -65,12 +65,14 @@ def test_skill_from_vocabulary_needs_several_technical_terms():
     assert data.skill_from_text(["mijn pc is traag"]) == "end_user"
 
 
-def test_a_correction_starts_with_a_negation_in_any_language():
-    data = triage_data()
-    assert data.is_correction("no, since yesterday")
-    assert data.is_correction("Nee, sinds gisteren")
-    assert data.is_correction("non, c'est sur mon GSM")
-    assert data.is_correction("en fait c'est depuis lundi")
-    assert not data.is_correction("nothing yet")
-    assert not data.is_correction("I restarted my laptop")
-    assert not data.is_correction("nonsense")
+def test_a_correction_starts_with_a_marker_of_the_conversation_language():
+    from bot.actions.facts import is_correction
+
+    assert is_correction("no, since yesterday", "en")
+    assert is_correction("Nee, sinds gisteren", "nl")
+    assert is_correction("non, c'est sur mon GSM", "fr")
+    assert is_correction("en fait c'est depuis lundi", "fr")
+    assert not is_correction("nothing yet", "en")
+    assert not is_correction("I restarted my laptop", "en")
+    assert not is_correction("nonsense", "en")
+    assert not is_correction("nee", "nl", strong_only=True) and is_correction("nee wacht, vrijdag", "nl", strong_only=True)

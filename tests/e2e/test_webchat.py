@@ -188,6 +188,16 @@ def test_language_picker_switches_the_conversation_and_the_page(page, stack):
     shot(page, "language-picker")
 
 
+def test_a_greeting_in_another_language_than_the_browsers_switches_the_reply_and_the_page(page, stack):
+    open_chat(page, stack)                                 # the browser is English (en-GB)
+    say(page, "bonjour")
+    bot_message(page, "Bonjour")
+    expect(page.get_by_role("button", name="Envoyer")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert page.get_by_label("Langue").input_value() == "fr"
+    assert page.chat_errors == []
+
+
 def test_html_and_script_typed_by_the_user_are_shown_as_text(page, stack):
     open_chat(page, stack)
     evil = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b>vet</b> mijn printer doet het niet'

@@ -1,6 +1,8 @@
 """The RT adapter against a real Request Tracker 5 (installed and started by the rt_server fixture)."""
 
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -16,11 +18,12 @@ SETTINGS = load_settings()
 
 
 def request(requester, **extra):
-    body = dict(idempotency_key=uuid.uuid4().hex, requester={"id": requester, "email": "jan@example.com", "name": "Jan"},
+    body = dict(idempotency_key=uuid.uuid4().hex, requester={"id": requester, "email": f"{requester}@example.com", "name": "Jan"},
                 language="nl", subject="VPN werkt niet", description="mijn VPN verbindt niet", category="vpn",
                 paraphrase="De VPN verbindt niet sinds vanmorgen", facts={"os": "Windows 11"}, skill_level="novice",
                 transcript=[{"sender": "user", "text": "wachtwoord: Geheim123"}],
-                suggested_articles=[{"article_id": "vpn-cannot-connect", "outcome": "not_solved"}],
+                suggested_articles=[{"article_id": "vpn-cannot-connect", "title": "VPN maakt geen verbinding",
+                                     "outcome": "not_solved"}],
                 remote_control_consent=True, remote_control_consent_at="2026-03-02T09:12:00Z", urgency="high",
                 impact="medium")
     body.update(extra)
@@ -34,7 +37,7 @@ def test_create_get_is_idempotent_and_holds_every_field(rt_backend):
     assert ticket.id.isdigit() and rt_backend.create(draft).id == ticket.id  # same key, same ticket
     got = rt_backend.get(ticket.id)
     assert (got.queue, got.priority, got.category, got.language, got.status) == ("network", "P2", "vpn", "nl", "new")
-    assert got.requester.id == requester and got.requester.email == "jan@example.com"
+    assert got.requester.id == requester and got.requester.email == f"{requester}@example.com"
     assert got.paraphrase == draft.paraphrase and got.facts == {"os": "Windows 11"} and got.skill_level == "novice"
     assert got.transcript[0].text == "wachtwoord: [hidden]"
     assert got.suggested_articles[0].outcome == "not_solved" and got.remote_control_consent is True
@@ -42,8 +45,24 @@ def test_create_get_is_idempotent_and_holds_every_field(rt_backend):
     raw = rt_backend.request("GET", f"/ticket/{ticket.id}")
     cf = {c["name"]: c["values"] for c in raw["CustomFields"]}
     assert cf["Idempotency key"] == [draft.idempotency_key] and cf["Language"] == ["nl"]
-    assert cf["Helpdesk priority"] == ["P2"] and raw["Priority"] == "75" and raw["Due"].startswith(
-        draft.resolution_due.strftime("%Y-%m-%dT%H:%M"))
+    assert cf["Helpdesk priority"] == ["P2"] and raw["Priority"] in ("75", "P2")
+    assert raw["Creator"]["id"] == rt_backend.user != "root"          # the assistant's own RT user
+    # RT's own service level, computed by RT on the same business hours and holidays as ours; the ticket is
+    # made by the assistant (not a requester's mail), so RT's Due is the resolution deadline
+    assert raw["SLA"] == "P2"
+    rt_due = datetime.fromisoformat(raw["Due"].replace("Z", "+00:00"))
+    assert abs(rt_due - draft.resolution_due) <= timedelta(minutes=2), (raw["Due"], draft.resolution_due)
+    assert cf["Remote-control consent"] == ["yes"]
+    assert cf["Remote-control consent at"] == ["2026-03-02T10:12:00+01:00"]   # Brussels, offset named
+    assert cf["Response due"][0] == draft.response_due.astimezone(ZoneInfo("Europe/Brussels")).isoformat(
+        timespec="seconds")
+    requestor = rt_backend.request("GET", f"/user/{raw['Requestor'][0]['id']}")
+    assert (requestor["EmailAddress"], requestor["RealName"]) == (f"{requester}@example.com", "Jan")  # a new RT user
+    body = rt_backend.request("GET", f"/ticket/{ticket.id}/attachments", params={
+        "fields": "Content,ContentType", "per_page": 20})["items"]
+    text = next(a["Content"] for a in body if a["ContentType"] == "text/plain")
+    assert 'vpn-cannot-connect "VPN maakt geen verbinding": not_solved' in text
+    assert "Remote-control consent: yes (2026-03-02 10:12 CET)" in text
 
 
 def test_list_status_comment_and_links(rt_backend):
@@ -72,18 +91,18 @@ def test_unknown_ticket_is_not_found(rt_backend, ticket_id):
 
 
 def test_wrong_password_and_unreachable_rt_are_unavailable(rt_server):
-    wrong = RtTicketBackend(RtSettings(url=rt_server.url, password="not-the-password"))
-    with pytest.raises(BackendUnavailable, match="credentials"):
+    wrong = RtTicketBackend(RtSettings(url=rt_server.url, password="not-the-password"), "nl")
+    with pytest.raises(BackendUnavailable, match="credentials of RT user 'root' refused; check rt.password"):
         wrong.get("1")
     with socket_free_port() as port:
-        nowhere = RtTicketBackend(RtSettings(url=f"http://127.0.0.1:{port}", password="x", timeout_seconds=2))
-        with pytest.raises(BackendUnavailable):
+        nowhere = RtTicketBackend(RtSettings(url=f"http://127.0.0.1:{port}", password="x", timeout_seconds=2), "nl")
+        with pytest.raises(BackendUnavailable, match=r"does not answer .* start it with `/usr/share/request-tracker5"):
             nowhere.create(request("someone"))
 
 
-def test_setup_is_idempotent(rt_backend):
-    assert setup(rt_backend, SETTINGS) == []
-    names = {q["Name"] for q in rt_backend.request("GET", "/queues/all", params={"fields": "Name"})["items"]}
+def test_setup_is_idempotent(rt_admin, rt_server):
+    assert setup(rt_admin, rt_server.helpdesk_settings) == []
+    names = {q["Name"] for q in rt_admin.request("GET", "/queues/all", params={"fields": "Name"})["items"]}
     assert set(SETTINGS.routing.queues) <= names
 
 

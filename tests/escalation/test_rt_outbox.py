@@ -15,6 +15,8 @@ def rt_app(settings, rt_server, fake_embedder, monkeypatch):
     settings.tickets.backend = "rt"
     settings.rt.url = rt_server.url
     settings.rt.password = rt_server.password
+    settings.rt_agent.bot_password_file = rt_server.helpdesk_settings.path(
+        rt_server.helpdesk_settings.data_path / "rt_bot_password")
     settings.tickets.retry_initial_seconds = 0.5
     settings.tickets.retry_max_seconds = 2
     settings.tickets.worker_poll_seconds = 0.2
@@ -26,7 +28,7 @@ def rt_app(settings, rt_server, fake_embedder, monkeypatch):
         yield client
 
 
-def test_rt_down_during_escalation_then_delivered_exactly_once(rt_app, rt_server):
+def test_rt_down_during_escalation_then_delivered_exactly_once(rt_app, rt_server, settings):
     requester = f"outage-{uuid.uuid4().hex[:8]}"
     draft = {"idempotency_key": uuid.uuid4().hex, "requester": {"id": requester, "channel": "rest"},
              "language": "fr", "subject": "Imprimante bloquée", "category": "printer",
@@ -56,7 +58,7 @@ def test_rt_down_during_escalation_then_delivered_exactly_once(rt_app, rt_server
     assert delivered["transcript"][0]["text"] == "mon mot de passe est [hidden]"
     assert rt_app.post("/api/tickets", json=draft).json()["id"] == delivered["id"]
 
-    rt = RtTicketBackend(rt_server.settings())
+    rt = RtTicketBackend(rt_server.settings(), settings.default_language)
     try:
         found = rt.request("GET", "/tickets", params={
             "query": f"'CF.{{Idempotency key}}' = '{draft['idempotency_key']}'"})

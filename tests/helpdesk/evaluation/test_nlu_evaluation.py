@@ -59,3 +59,16 @@ def test_the_launcher_trains_on_the_shared_patterns_and_the_custom_components(se
     names = {str(p.relative_to(settings.project_root)) for p in training_inputs(settings)}
     assert "nlu_data/shared/entities.yml" in names
     assert "bot/components/use_featurizer.py" in names
+
+
+def test_exact_and_near_copies_are_dropped_from_the_held_out_set():
+    from helpdesk.evaluation.nlu import Example, normalised, without_copies
+
+    train = [Example("en", "vpn_problem", "my [vpn](application) keeps dropping every hour"),
+             Example("en", "greet", "hello there")]
+    test = [Example("en", "vpn_problem", "My VPN keeps dropping, every hour!"),         # exact once normalised
+            Example("en", "vpn_problem", "my vpn keeps dropping every single hour"),    # near copy (7/8 tokens)
+            Example("en", "vpn_problem", "the tunnel disconnects all the time")]        # new
+    assert normalised("My [VPN](application) keeps, dropping!") == "my vpn keeps dropping"
+    kept, exact, near = without_copies(train, test)
+    assert (exact, near) == (1, 1) and [e.line for e in kept] == ["the tunnel disconnects all the time"]

@@ -1,0 +1,254 @@
+"""Facts read from any user message: since when, error code, device, application, location, who is
+affected, whether work is blocked, what was tried, answered checks, "I don't know", corrections.
+
+Every word lives in ``bot/facts/<language>.yml`` (one file per language of settings.languages) and
+``bot/facts/shared.yml`` (product names, error-code patterns); this module only applies them. Slot
+values keep the user's own words for lookups ("alleen ik", "thuis", "gsm") so the ticket shows what
+was said; :func:`canonical` turns such a value into its canonical key (``just_me``, ``home``,
+``smartphone``) for the paraphrase and the priority. Since-when expressions are read by
+core/language/time_expressions.py in the settings' timezone, never later than the message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from core.language.time_expressions import load_languages, parse as parse_time
+
+FACTS_DIR = Path(__file__).resolve().parents[1] / "facts"
+LOOKUP_FACTS = {"devices": "device", "locations": "location", "scope": "scope", "tried": "tried"}
+MAX_TIME_WORDS = 6
+MAX_TOKENS = 300          # a pasted log: its start is read, not all of it
+MAX_CHARS = 4000
+UNKNOWN = "unknown"
+_WORDS = re.compile(r"[\w'’+\-/]+")
+
+
+def normal(text: str) -> str:
+    """Lower case, one space, typographic apostrophes straightened."""
+    return " ".join(str(text or "").lower().replace("’", "'").split())
+
+
+def find_phrase(text: str, phrase: str) -> re.Match | None:
+    return re.search(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])", text)
+
+
+def sorted_words(words) -> tuple[str, ...]:
+    return tuple(sorted({normal(w) for w in words or () if str(w).strip()}, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class LanguageFacts:
+    """The word lists of one language."""
+
+    language: str
+    data: dict
+
+    def words(self, key: str) -> tuple[str, ...]:
+        return sorted_words(self.data.get(key) or ())
+
+    def table(self, key: str) -> dict[str, tuple[str, ...]]:
+        return {str(value): sorted_words(words) for value, words in (self.data.get(key) or {}).items()}
+
+    def checks(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        return {name: {str(v): sorted_words(w) for v, w in values.items()}
+                for name, values in (self.data.get("checks") or {}).items()}
+
+    def phrase(self, *path: str) -> Any:
+        node: Any = self.data.get("phrases") or {}
+        for key in path:
+            node = (node or {}).get(key) if isinstance(node, dict) else None
+        return node
+
+
+@lru_cache(maxsize=8)
+def language_facts(language: str) -> LanguageFacts | None:
+    path = FACTS_DIR / f"{language}.yml"
+    if not path.is_file():
+        return None
+    return LanguageFacts(language, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+@lru_cache(maxsize=1)
+def available_languages() -> tuple[str, ...]:
+    """The languages that have a word file (every file of bot/facts but shared.yml)."""
+    return tuple(sorted(p.stem for p in FACTS_DIR.glob("*.yml") if p.stem != "shared"))
+
+
+@lru_cache(maxsize=1)
+def shared() -> dict:
+    return yaml.safe_load((FACTS_DIR / "shared.yml").read_text(encoding="utf-8")) or {}
+
+
+def applications() -> dict[str, tuple[str, ...]]:
+    """Product name -> the spellings users type (bot/facts/shared.yml)."""
+    return {name: sorted_words(words) for name, words in (shared().get("applications") or {}).items()}
+
+
+def best_match(text: str, table: dict[str, tuple[str, ...]], negations=(), first: bool = False) -> tuple[str, str] | None:
+    """(value, phrase as the user wrote it) of the longest phrase of ``table`` in ``text`` (with
+    ``first``: the first one, the longest at that place), skipping one just after a negation
+    ("pas le portable", "not my laptop")."""
+    found = None
+    for value, words in table.items():
+        for word in words:
+            for match in re.finditer(r"(?<![\w])" + re.escape(word) + r"(?![\w])", text):
+                before = [t.strip(",.;:") for t in text[:match.start()].split()[-2:]]
+                if before and (before[-1] in negations
+                               or len(before) == 2 and before[0] in negations and len(before[1]) <= 4):
+                    continue   # "pas le portable", "not my laptop", "niet mijn gsm"
+                key = (match.start(), -len(word)) if first else (-len(word), match.start())
+                if found is None or key < found[0]:
+                    found = (key, value, match.group(0))
+                break
+    return (found[1], found[2]) if found else None
+
+
+def canonical(fact: str, value: Any, languages: list[str]) -> str | None:
+    """The canonical key of a stored value ("alleen ik" -> just_me), None when it has none."""
+    if value is None:
+        return None
+    text = normal(value)
+    key = {v: k for k, v in LOOKUP_FACTS.items()}.get(fact)
+    for language in list(languages) or available_languages():
+        facts = language_facts(language)
+        if facts is None or key is None:
+            continue
+        table = facts.table(key)
+        if text in table:
+            return text
+        found = best_match(text, table)
+        if found:
+            return found[0]
+    return None
+
+
+def says(text: str, language: str, key: str) -> bool:
+    facts = language_facts(language)
+    return bool(facts) and any(find_phrase(normal(text), w) for w in facts.words(key))
+
+
+def is_correction(text: str, language: str, strong_only: bool = False) -> bool:
+    """Does the message start like a correction ("nee wacht, ...", "non, c'est ...", "actually ...")?"""
+    facts = language_facts(language)
+    if facts is None:
+        return False
+    head = normal(text)[:40]
+    markers = facts.words("correction_markers")
+    weak = set(facts.words("weak_correction_markers"))
+    for marker in markers:
+        if re.match(re.escape(marker) + r"(?![\w])", head):
+            return not (strong_only and marker in weak)
+    return False
+
+
+def yes_or_no(text: str, language: str) -> str | None:
+    """"yes" / "no" when the message starts with a yes or no word of the language ("nee, ...")."""
+    facts = language_facts(language)
+    if facts is None:
+        return None
+    head = normal(text)
+    for value, words in facts.table("yes_no").items():
+        if any(re.match(re.escape(w) + r"(?![\w])", head) for w in words):
+            return value
+    return None
+
+
+PRODUCT_LIKE = re.compile(r"(?<![\w/])(?:\w+\+\+|\d+-[A-Za-z]\w*|[A-Za-z]+\d[\w-]*|[A-Z][a-z]+[A-Z]\w*|(?<=[a-z,] )[A-Z][a-z][\w-]+)")
+
+
+def product_like(text: str) -> str | None:
+    """A word that looks like a product name nobody listed ("7-Zip", "Notepad++", "Salesforce" in
+    the middle of a sentence); only used where the category asks which application."""
+    match = PRODUCT_LIKE.search(text)
+    return match.group(0) if match else None
+
+
+def since_in(text: str, language: str, now: datetime) -> str | None:
+    """The longest since-when expression in ``text`` (as the user wrote it) that parses to a day
+    not later than ``now``'s; windows start at a prefix, a fixed phrase, a weekday or a number."""
+    spec = load_languages().get(language)
+    if spec is None:
+        return None
+    tokens = [t.strip(",.;:!?()\"") for t in normal(text).split()][:MAX_TOKENS]
+    anchors = {p.split()[0] for p in spec.prefixes} | {f.split()[0] for f in spec.fixed}
+    anchors |= set(spec.weekdays) | set(spec.last) | set(spec.connectors) | set(spec.months)
+    anchors |= set(spec.numbers)
+    best: tuple[int, str] | None = None
+    for i, token in enumerate(tokens):
+        if not token or not (token in anchors or token[:1].isdigit()):
+            continue
+        for size in range(min(MAX_TIME_WORDS, len(tokens) - i), 0, -1):
+            candidate = " ".join(tokens[i:i + size])
+            point = parse_time(candidate, language, now=now)
+            if point is not None and point.value.date() <= now.date() and (best is None or size > best[0]):
+                if size == 1 and (token in spec.units or token in spec.numbers or token.isdigit()):
+                    continue   # "u", "min", "3" alone are no time
+                best = (size, candidate)
+                break
+    return best[1] if best else None
+
+
+def error_code_in(text: str, language: str) -> str | None:
+    """An error code (0x800CCC0E, AADSTS50076, 'fout -14', 'error 809') or a quoted error message."""
+    for pattern in shared().get("error_patterns") or ():
+        match = re.search(pattern, text)
+        if match:
+            return match.group(0)
+    facts = language_facts(language)
+    for word in facts.words("error_words") if facts else ():
+        match = re.search(r"(?<![\w])" + re.escape(word) + r"\s*[:#]?\s*(-?[A-Za-z]{0,4}-?\d[\w.-]{0,15})", text, re.I)
+        if match:
+            return match.group(1).rstrip(".")
+    quoted = re.search(r"[\"“«]\s*([^\"”»]{4,120}?)\s*[\"”»]", text)
+    return quoted.group(1) if quoted else None
+
+
+def extract(text: str, language: str, now: datetime, languages: list[str]) -> dict[str, str]:
+    """Every fact this message states, as stored in the slots."""
+    facts = language_facts(language)
+    if facts is None or not text.strip() or text.startswith("/"):
+        return {}
+    text = text[:MAX_CHARS]
+    low = normal(text)
+    found: dict[str, str] = {}
+    since = since_in(text, language, now)
+    if since:
+        found["since"] = since
+    if any(find_phrase(low, w) for w in facts.words("no_error")):
+        found["error_code"] = "none"
+    else:
+        code = error_code_in(text, language)
+        if code:
+            found["error_code"] = code
+    app = best_match(low, applications())
+    if app:
+        found["application"] = app[0]
+    others = [facts] + [f for f in (language_facts(l) for l in languages if l != language) if f]
+    negations = set(facts.words("negations"))
+    for key, fact in LOOKUP_FACTS.items():
+        for source in (others if key in ("devices", "locations") else [facts]):
+            match = best_match(low, source.table(key), negations, first=key in ("devices", "locations"))
+            if match:
+                found[fact] = match[1]
+                break
+    blocked = best_match(low, facts.table("blocked"))
+    if blocked:
+        found["work_blocked"] = blocked[0]
+    for check, values in facts.checks().items():
+        match = best_match(low, values)
+        if match:
+            found[check] = match[0]
+    for check, values in (facts.data.get("check_combinations") or {}).items():
+        for value, combinations in values.items():
+            if check not in found and any(all(re.search(r"(?<![\w])" + re.escape(normal(stem)), low) for stem in combo)
+                                          for combo in combinations):
+                found[check] = str(value)
+    return found

@@ -1,0 +1,145 @@
+"""The scaled setup's launcher (helpdesk/scale.py) and the Rasa-side pieces it relies on
+(bot/rasa_speedups.py, bot/tracker_store.py in WAL mode, bot/channels/socketio_redis.py), the latter
+run in .venv-rasa as Rasa runs them. HAProxy must be installed (scripts/install-haproxy)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import textwrap
+
+import pytest
+
+from core.settings import PROJECT_ROOT
+from helpdesk.launcher import LaunchError, start_timeout
+from helpdesk.scale import (check_backing_services, haproxy_config, haproxy_executable, pool_connections,
+                            rasa_command, rasa_ports, scale_environment)
+
+RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+
+
+def run_in_rasa_venv(code: str, tmp_path) -> str:
+    result = subprocess.run([str(RASA_PYTHON), "-c", textwrap.dedent(code)], cwd=PROJECT_ROOT, capture_output=True,
+                            text=True, timeout=240, env={"PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+                                                         "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_haproxy_accepts_the_generated_configuration(settings, tmp_path):
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(haproxy_config(settings, rasa_ports(settings, 3)))
+    result = subprocess.run([haproxy_executable(), "-c", "-f", str(config)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = config.read_text()
+    assert len(re.findall(r"server rasa\d 127.0.0.1:\d+ check", text)) == 6     # three processes in both backends
+    assert len(re.findall(r"server rasa\d-unchecked 127.0.0.1:\d+ backup", text)) == 6
+    assert f"bind {settings.rasa.host}:{settings.rasa.port}" in text
+
+
+def test_the_rasa_pools_stay_under_postgresqls_connection_limit(settings):
+    env = scale_environment(settings)
+    assert int(env["SQL_POOL_SIZE"]) < 50 and int(env["SQL_MAX_OVERFLOW"]) < 100   # not Rasa's defaults
+    assert pool_connections(settings) < 100
+    assert int(env["TICKET_LOCK_LIFETIME"]) > 60                                     # longer than Rasa's default
+
+
+def test_each_rasa_process_gets_its_port_and_the_scaled_endpoints(settings, tmp_path):
+    settings.scale.rasa_processes = 3
+    ports = rasa_ports(settings)
+    assert len(set(ports)) == 3 and settings.rasa.port not in ports
+    cmd = rasa_command(settings, ports[1], tmp_path / "credentials-scale.yml")
+    assert cmd[cmd.index("--port") + 1] == str(ports[1])
+    assert cmd[cmd.index("--endpoints") + 1].endswith("bot/endpoints.scale.yml")
+    assert start_timeout("rasa-2") == start_timeout("rasa")
+
+
+def test_a_missing_backing_service_is_named(settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]             # bound, not listening: connections are refused
+        settings.scale.rabbitmq_port = closed
+        with pytest.raises(LaunchError, match=f"RabbitMQ at 127.0.0.1:{closed}"):
+            check_backing_services(settings)
+
+
+def test_rasa_validates_action_responses_as_before_with_a_cached_validator(tmp_path):
+    out = run_in_rasa_venv("""
+        import jsonschema
+        from rasa.core.actions.action import RemoteAction
+        import bot.tracker_store   # applies bot.rasa_speedups
+        action = RemoteAction("x", None)
+        ok = {"events": [{"event": "slot", "name": "a", "value": 1}], "responses": [{"text": "hi"}]}
+        print(action._validate_action_result(ok))
+        for bad in ({"events": [{"event": "no such event"}]}, {"events": "x"}, {"responses": [1]}):
+            try:
+                action._validate_action_result(bad)
+                print("accepted", bad)
+            except jsonschema.ValidationError as exc:
+                assert "Failed to validate Action server response" in exc.message
+                print("refused")
+    """, tmp_path)
+    assert out.split() == ["True", "refused", "refused", "refused"]
+
+
+def test_the_sqlite_tracker_store_keeps_connections_in_wal_mode_and_still_masks(tmp_path):
+    out = run_in_rasa_venv(f"""
+        import asyncio, sqlite3
+        from rasa.shared.core.domain import Domain
+        from rasa.shared.core.events import ActionExecuted, UserUttered
+        from rasa.shared.core.trackers import DialogueStateTracker
+        from bot.tracker_store import MaskingSQLTrackerStore
+
+        db = "{tmp_path / 'tracker.db'}"
+        store = MaskingSQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=db)
+        async def main():
+            tracker = DialogueStateTracker("s", [])
+            tracker.update(UserUttered("my password is Sunflower77"))
+            await store.save(tracker)
+            for _ in range(3):
+                tracker.update(ActionExecuted("action_listen"))
+                await store.save(tracker)
+            again = await store.retrieve("s")
+            print(len(again.events), again.events[0].text)
+        asyncio.run(main())
+        print(sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0])
+    """, tmp_path)
+    assert out.split("\n")[:2] == ["4 my password is [hidden]", "wal"]
+
+
+def test_the_socketio_channel_delivers_through_redis_when_configured(tmp_path):
+    out = run_in_rasa_venv("""
+        from socketio import AsyncRedisManager
+        from bot.channels.socketio_redis import RedisSocketIOInput
+
+        async def on_message(message):
+            pass
+        channel = RedisSocketIOInput.from_credentials({"session_persistence": True, "redis_url": "redis://127.0.0.1:6379/2"})
+        channel.blueprint(on_message)
+        print(RedisSocketIOInput.name(), type(channel.sio.manager).__name__, channel.session_persistence)
+        plain = RedisSocketIOInput.from_credentials({})
+        plain.blueprint(on_message)
+        print(type(plain.sio.manager).__name__)
+    """, tmp_path)
+    assert out.split("\n")[:2] == ["socketio AsyncRedisManager True", "AsyncManager"]
+
+
+@pytest.mark.parametrize("argv, processes, scaled", [(["run"], None, False), (["run", "--scale"], 2, True),
+                                                     (["run", "--scale", "3"], 3, True)])
+def test_helpdesk_run_scale_starts_the_scaled_services(monkeypatch, argv, processes, scaled):
+    import helpdesk.launcher
+    from helpdesk.cli import main
+    from helpdesk.scale import ScaledServices
+
+    seen = {}
+
+    def fake_run(settings, train=True, services_factory=None):
+        seen.update(factory=services_factory, processes=settings.scale.rasa_processes)
+        return 0
+
+    monkeypatch.setattr(helpdesk.launcher, "run", fake_run)
+    assert main(argv) == 0
+    assert (seen["factory"] is ScaledServices) is scaled
+    if scaled:
+        assert seen["processes"] == processes
