@@ -139,8 +139,9 @@ def test_an_unanswered_question_becomes_an_article_the_chat_then_finds(stack, ch
     row.get_by_label("Intent").select_option("hardware_broken")
     row.get_by_role("button", name="Add as example").click()
     expect(page.locator(f'#inbox tr[data-id="{item_id}"]')).to_contain_text("trained")
-    nlu = yaml.safe_load((stack.path(stack.editor.nlu_dir) / "en" / "editor_examples.yml").read_text(encoding="utf-8"))
-    assert any(block["intent"] == "hardware_broken" and QUESTION in block["examples"] for block in nlu["nlu"])
+    files = sorted(stack.path(stack.editor.nlu_dir).glob("*/editor_examples.yml"))   # in the item's language
+    blocks = [b for f in files for b in yaml.safe_load(f.read_text(encoding="utf-8"))["nlu"]]
+    assert any(b["intent"] == "hardware_broken" and QUESTION in b["examples"] for b in blocks), files
 
     # 7. the analytics page shows the conversations of this test
     page.get_by_role("tab", name="Analytics").click()
