@@ -367,6 +367,17 @@ class HandoffSettings(BaseModel):
     tracker_db: Path | None = None  # default: <data_dir>/rasa_tracker.db (Rasa's SQL tracker store)
 
 
+class EditorSettings(BaseModel):
+    """The KB editors' pages (helpdesk_service/editor): inbox, clusters, article editing, analytics."""
+
+    nlu_dir: Path = Path("nlu_data")          # training examples added from the inbox go to <nlu_dir>/<lang>/
+    low_confidence: float = Field(default=0.5, ge=0, le=1, description="a user message below this intent confidence goes to the inbox")
+    min_cluster_size: int = Field(default=2, ge=2, description="HDBSCAN's smallest cluster of inbox messages")
+    retrain: bool = True                      # train and load a new Rasa model in the background after a new example
+    health_days: int = Field(default=30, ge=1, description="content health: an article not shown this many days is listed")
+    db: Path | None = None                    # default: <data_dir>/editor.db
+
+
 def _nlu_languages(folder: Path) -> list[str]:
     """The language folders of the NLU data (``nlu_data/<lang>/``), ``shared`` excepted."""
     if not folder.is_dir():
@@ -424,6 +435,7 @@ class Settings(BaseSettings):
     display: DisplaySettings = Field(default_factory=DisplaySettings)
     chat_push: ChatPushSettings = Field(default_factory=ChatPushSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    editor: EditorSettings = Field(default_factory=EditorSettings)
 
     @model_validator(mode="after")
     def _default_language(self) -> "Settings":

@@ -242,6 +242,20 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train the Rasa model when its training data changed; the last line printed is the model's path."""
+    from helpdesk.launcher import LaunchError, model_path, train_if_needed
+
+    settings = load_settings()
+    try:
+        train_if_needed(settings)
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(model_path(settings), flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helpdesk", description="Multilingual first-line IT-support assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -303,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="N Rasa processes behind HAProxy with Redis, PostgreSQL and RabbitMQ "
                           "(settings.yml scale:; N defaults to scale.rasa_processes)")
     run.set_defaults(func=cmd_run)
+    train = sub.add_parser("train", help="train the Rasa model if its training data changed (prints the model path)")
+    train.set_defaults(func=cmd_train)
     shell = sub.add_parser("shell", help="chat in the terminal (rasa shell) with the services of `helpdesk run`")
     shell.set_defaults(func=cmd_shell)
     return parser

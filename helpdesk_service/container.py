@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from core.records import RecordStore
 from helpdesk_service.accounts import AccountStore
+from helpdesk_service.editor.service import EditorService
 from helpdesk_service.handoff.rasa import RasaClient
 from helpdesk_service.handoff.service import HandoffService
 from helpdesk_service.handoff.store import HandoffStore
@@ -52,6 +53,7 @@ class Container:
     accounts: AccountStore                     # staff accounts and login sessions
     handoffs: HandoffService                   # live chats handed to agents
     handoff_worker: HandoffWorker
+    editor: EditorService                      # the KB editors' inbox, map, articles, analytics
 
 
 def build_handoffs(settings: Settings, backend: TicketBackend) -> HandoffService:
@@ -68,6 +70,10 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
                     retry_max=t.retry_max_seconds, on_delivered=ChatNotifier(settings).ticket_created)
     problems_path = settings.path(settings.problems.path or settings.data_path / "problems.db")
     handoffs = build_handoffs(settings, backend)
+    unclear = unclear_store(settings.data_path / "review.db")
+    outcomes = OutcomeStore(settings.data_path / "analytics.db")
+    editor = EditorService(settings, unclear, outcomes.path, handoffs.tracker_db, lambda: get_embedder(settings.kb.encoder),
+                           handoffs.store.satisfaction)
     problems = ProblemStore(problems_path, settings.problems, lambda: get_embedder(settings.kb.encoder))
     return Container(
         settings=settings,
@@ -79,8 +85,8 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         escalations=EscalationService(settings, backend, outbox, problems),
         kb=LiveKbSearcher(settings.path(settings.kb.index_dir), settings.kb.encoder,
                           fallback_languages=(settings.default_language,)),
-        outcomes=OutcomeStore(settings.data_path / "analytics.db"),
-        unclear=unclear_store(settings.data_path / "review.db"),
+        outcomes=outcomes,
+        unclear=unclear,
         complaints=complaint_store(settings.data_path / "complaints.db", settings.privacy.mask_personal_data),
         chat_secret=settings.chat_session_secret(),
         limits=ServiceLimits(settings.limits),
@@ -89,4 +95,5 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         accounts=AccountStore(settings.data_path / "accounts.db", settings.handoff.session_hours),
         handoffs=handoffs,
         handoff_worker=HandoffWorker(handoffs, settings.handoff.poll_seconds),
+        editor=editor,
     )

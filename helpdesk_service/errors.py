@@ -16,6 +16,9 @@ from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
 from helpdesk_service.limits import RateLimited
 from helpdesk_service.accounts import AccountExists, AccountNotFound, InvalidAccount
 from helpdesk_service.auth import LoginRequired
+from helpdesk_service.editor.articles import ArticleError, ArticleNotFound
+from helpdesk_service.editor.inbox import ItemNotFound
+from helpdesk_service.editor.training import TrainingError
 from helpdesk_service.handoff.errors import (DeliveryFailed, HandoffConflict, HandoffForbidden, HandoffNotFound,
                                              InvalidHandoff)
 from kb_index.errors import KbError
@@ -35,6 +38,10 @@ STATUS: list[tuple[type[Exception], int, str | None]] = [
     (HandoffConflict, 409, None),
     (HandoffForbidden, 403, None),
     (InvalidHandoff, 422, None),
+    (ItemNotFound, 404, None),
+    (ArticleNotFound, 404, None),
+    (ArticleError, 422, None),
+    (TrainingError, 422, None),
     (DeliveryFailed, 502, "the message could not be delivered: the chat server cannot be reached"),
 ]
 

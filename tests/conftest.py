@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import socket
 from pathlib import Path
 
@@ -71,6 +72,9 @@ def e2e_env(tmp_path_factory) -> dict[str, str]:
     """The settings (as environment variables) of the e2e services: own ports, data and model."""
     tmp = tmp_path_factory.mktemp("e2e")
     service_port = free_port()
+    # the KB editor's e2e test publishes articles and adds training examples: into copies, never the repo's
+    shutil.copytree(PROJECT_ROOT / "kb" / "articles", tmp / "kb" / "articles")
+    shutil.copytree(PROJECT_ROOT / "nlu_data", tmp / "nlu_data")
     env = {
         "HELPDESK_SERVICE__PORT": str(service_port),
         "HELPDESK_RASA__PORT": str(free_port()),
@@ -90,6 +94,9 @@ def e2e_env(tmp_path_factory) -> dict[str, str]:
         "HELPDESK_LIMITS__CHAT_MESSAGES_PER_MINUTE": "600",
         "HELPDESK_LIMITS__CHAT_MESSAGES_PER_MINUTE_PER_IP": "100000",
         "HELPDESK_LIMITS__TICKETS_PER_HOUR_PER_IP": "100000",
+        "HELPDESK_KB__ARTICLES_DIR": str(tmp / "kb" / "articles"),
+        "HELPDESK_EDITOR__NLU_DIR": str(tmp / "nlu_data"),
+        "HELPDESK_EDITOR__RETRAIN": "false",   # the e2e model is trained once, from the repo's NLU data
     }
     return env
 

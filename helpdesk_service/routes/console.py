@@ -79,7 +79,7 @@ def login(body: Login, request: Request, response: Response,
     response.set_cookie(auth.COOKIE, token, max_age=int(c.accounts.session_lifetime.total_seconds()),
                         httponly=True, samesite="strict", path="/",
                         secure=c.settings.service.public_url.startswith("https://"))
-    home = "/console"
+    home = "/editor" if account.role == "editor" else "/console"
     return {"username": account.username, "role": account.role, "home": home}
 
 
