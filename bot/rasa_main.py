@@ -20,7 +20,7 @@ def main() -> None:
         token = Path(token_file).read_text(encoding="utf-8").strip()
         if len(token) < 16:
             sys.exit(f"{token_file} is empty or too short")
-        args += ["--auth-token", token]
+        args += [f"--auth-token={token}"]   # one argument: a token may start with "-"
     sys.argv = ["rasa", *args]
     from rasa.__main__ import main as rasa_main
 

@@ -532,7 +532,7 @@ def read_or_create_secret(token_file: Path) -> str:
                                   "delete it (a new one is generated) or write a long random token in it")
         return token
     token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    token = secrets.token_urlsafe(32)
+    token = "t" + secrets.token_urlsafe(32)   # never starts with "-": it is passed as a command-line value
     try:
         fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:       # another process created it meanwhile: use theirs

@@ -182,7 +182,8 @@ class Replayer:
     async def say(self, sender: str, message: str) -> list[dict] | None:
         started = time.perf_counter()
         try:
-            response = await self.client.post(self.url, json={"sender": sender, "message": message})
+            response = await self.client.post(self.url, json={"sender": sender, "message": message},
+                                              headers=REST_HEADERS.get(self.url))
             elapsed = time.perf_counter() - started
             if response.status_code != 200:
                 raise ValueError(f"HTTP {response.status_code}: {response.text[:200]}")
@@ -339,6 +340,9 @@ def print_table(results: list[LevelResult]) -> None:
 
 # ---------------------------------------------------------------- targets
 
+# REST URL -> the headers it needs (our REST channel wants its token; another bot's URL none)
+REST_HEADERS: dict[str, dict[str, str]] = {}
+
 def start_own(scale: int, tmp: Path):
     """Our services (``scale`` 0: the default embedded setup of ``make run``) on free ports with
     their own data folder; returns (REST URL, processes to measure, object to stop)."""
@@ -368,6 +372,7 @@ def start_own(scale: int, tmp: Path):
                 os.environ[k] = v
     url = services.chat_url() if hasattr(services, "chat_url") else \
         f"http://{settings.rasa.host}:{settings.rasa.port}/webhooks/rest/webhook"
+    REST_HEADERS[url] = {"Authorization": f"Bearer {settings.rest_token()}"}
     return url, measured_processes(services), services
 
 

@@ -128,7 +128,8 @@ class Stack:
         self.client = httpx.Client(timeout=120)
 
     def say(self, sender: str, text: str) -> list[dict]:
-        response = self.client.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text})
+        response = self.client.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                                    headers={"Authorization": f"Bearer {self.settings.rest_token()}"})
         response.raise_for_status()
         return response.json()
 

@@ -109,7 +109,8 @@ def test_readme_rt_section_literally(readme_env):
         url = f"http://127.0.0.1:{settings.rasa.port}/webhooks/rest/webhook"
 
         def say(message: str) -> str:
-            reply = httpx.post(url, json={"sender": "readme-rt", "message": message}, timeout=120)
+            reply = httpx.post(url, json={"sender": "readme-rt", "message": message}, timeout=120,
+                               headers={"Authorization": f"Bearer {settings.rest_token()}"})
             assert reply.status_code == 200, reply.text
             return "\n".join(m.get("text", "") for m in reply.json())
 
