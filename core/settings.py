@@ -488,7 +488,13 @@ class Settings(BaseSettings):
         return self._generated_secret("rasa_token")
 
     def actions_token(self) -> str:
-        """The secret Rasa sends to the action server (header ``X-Helpdesk-Action-Token``)."""
+        """The secret Rasa sends to the action server (header ``X-Helpdesk-Action-Token``): the
+        ``HELPDESK_ACTIONS_TOKEN`` variable where a deployment sets it (containers), else generated once."""
+        given = os.environ.get("HELPDESK_ACTIONS_TOKEN", "").strip()
+        if given:
+            if len(given) < MIN_SECRET_CHARS:
+                raise SecretFileError(f"HELPDESK_ACTIONS_TOKEN is shorter than {MIN_SECRET_CHARS} characters")
+            return given
         return self._generated_secret("actions_token")
 
     def chat_session_secret(self) -> str:
