@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import uuid
 
 import httpx
 import pytest
@@ -25,9 +24,10 @@ pytestmark = pytest.mark.e2e
 class SocketIoChat:
     """The minimum of socket.io the web chat uses: connect, session_request, user_uttered, bot_uttered."""
 
-    def __init__(self, settings, session: str) -> None:
+    def __init__(self, settings, session: str, token: str) -> None:
         self.url = f"ws://{settings.rasa.host}:{settings.rasa.port}/socket.io/?EIO=4&transport=websocket"
-        self.session = session
+        self.session = session      # the user id of the signed session: the conversation's sender
+        self.token = token          # the signed session the helpdesk service issued (POST /api/chat/session)
         self.ws = None
 
     async def __aenter__(self):
@@ -35,7 +35,7 @@ class SocketIoChat:
         assert (await self.ws.recv()).startswith("0")           # Engine.IO open
         await self.ws.send("40")                                 # Socket.IO connect
         assert (await self.event())[0] == "connected"
-        await self.ws.send("42" + json.dumps(["session_request", {"session_id": self.session}]))
+        await self.ws.send("42" + json.dumps(["session_request", {"session_id": self.session, "token": self.token}]))
         while (await self.event())[0] != "session_confirm":
             pass
         return self
@@ -67,11 +67,12 @@ class SocketIoChat:
 
 
 def test_ticket_number_is_pushed_to_the_web_chat_once_the_outbox_delivers(stack):
-    session = f"push-{uuid.uuid4().hex[:8]}"
+    issued = httpx.post(f"{stack.helpdesk_url}/api/chat/session", timeout=30).json()   # as the chat page does
+    session, token = issued["user_id"], issued["token"]
     api = {"token": stack.rasa_token()}
 
     async def conversation() -> str:
-        async with SocketIoChat(stack, session) as chat:
+        async with SocketIoChat(stack, session, token) as chat:
             await chat.say("hello")
             await chat.bot_text(r".")
             draft = prepare(TicketRequest(idempotency_key=f"push-{session}",
