@@ -31,3 +31,13 @@ def connect(path: Path, timeout: float = 30) -> Iterator[sqlite3.Connection]:
             yield db
     finally:
         db.close()
+
+
+@contextmanager
+def read_only(path: Path, timeout: float = 10) -> Iterator[sqlite3.Connection]:
+    """Another program's SQLite file (Rasa's tracker store), opened read-only; closed after."""
+    db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=timeout)
+    try:
+        yield db
+    finally:
+        db.close()

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from core.storage import read_only
+
 
 @dataclass(frozen=True)
 class Event:
@@ -44,19 +46,16 @@ def read_events(path: Path, after_id: int = 0, senders: list[str] | None = None)
     path = Path(path)
     if not path.is_file():
         return
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    try:
-        query = "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events WHERE id > ?"
-        params: list = [after_id]
-        if senders is not None:
-            query += f" AND sender_id IN ({','.join('?' * len(senders))})"
-            params += senders
+    query = "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events WHERE id > ?"
+    params: list = [after_id]
+    if senders is not None:
+        query += f" AND sender_id IN ({','.join('?' * len(senders))})"
+        params += senders
+    with read_only(path) as db:
         try:
             rows = db.execute(query + " ORDER BY id", params).fetchall()
         except sqlite3.OperationalError:   # no events table yet (Rasa never ran)
             return
-    finally:
-        db.close()
     for row in rows:
         try:
             data = json.loads(row[6] or "{}")

@@ -13,6 +13,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.storage import read_only
+
 
 @dataclass(frozen=True)
 class FeedEvent:
@@ -28,16 +30,14 @@ def new_events(db_path: Path, sender_id: str, after_id: int, since: float) -> li
     path = Path(db_path)
     if not path.is_file():
         return []
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    try:
-        rows = db.execute(
-            "SELECT id, type_name, intent_name, timestamp, data FROM events WHERE sender_id = ? AND id > ? "
-            "AND timestamp > ? AND type_name IN ('user', 'session_started') ORDER BY id",
-            (sender_id, after_id, since)).fetchall()
-    except sqlite3.OperationalError:      # Rasa has not created its table yet
-        return []
-    finally:
-        db.close()
+    with read_only(path) as db:
+        try:
+            rows = db.execute(
+                "SELECT id, type_name, intent_name, timestamp, data FROM events WHERE sender_id = ? AND id > ? "
+                "AND timestamp > ? AND type_name IN ('user', 'session_started') ORDER BY id",
+                (sender_id, after_id, since)).fetchall()
+        except sqlite3.OperationalError:      # Rasa has not created its table yet
+            return []
     events = []
     for event_id, type_name, intent, timestamp, data in rows:
         text = ""
