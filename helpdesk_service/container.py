@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.periodic import PeriodicTask
 from core.records import RecordStore
 from helpdesk_service.accounts import AccountStore
 from helpdesk_service.editor.service import EditorService
 from helpdesk_service.handoff.rasa import RasaClient
 from helpdesk_service.handoff.service import HandoffService
 from helpdesk_service.handoff.store import HandoffStore
-from helpdesk_service.handoff.worker import HandoffWorker
+from helpdesk_service.handoff.worker import handoff_worker
 from core.settings import Settings
 from escalation.complaints import Complaint, complaint_store
 from escalation.notifications import ChatNotifier
@@ -29,7 +30,7 @@ from escalation.tickets.base import TicketBackend
 from escalation.tickets.factory import build_backend
 from kb_index.embedders import get_embedder
 from kb_index.live import LiveKbSearcher
-from helpdesk_service.gdpr import PersonalData, RetentionWorker
+from helpdesk_service.gdpr import PersonalData, retention_worker
 from helpdesk_service.limits import ServiceLimits
 
 
@@ -49,10 +50,10 @@ class Container:
     chat_secret: str                           # signs the web chat sessions (checked by Rasa's socket.io channel)
     limits: ServiceLimits
     personal_data: PersonalData                # GDPR: export, erase, retention across every store
-    retention_worker: RetentionWorker
+    retention_worker: PeriodicTask
     accounts: AccountStore                     # staff accounts and login sessions
     handoffs: HandoffService                   # live chats handed to agents
-    handoff_worker: HandoffWorker
+    handoff_worker: PeriodicTask
     editor: EditorService                      # the KB editors' inbox, map, articles, analytics
 
 
@@ -91,9 +92,9 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         chat_secret=settings.chat_session_secret(),
         limits=ServiceLimits(settings.limits),
         personal_data=(personal := PersonalData(settings)),
-        retention_worker=RetentionWorker(personal),
+        retention_worker=retention_worker(personal),
         accounts=AccountStore(settings.data_path / "accounts.db", settings.handoff.session_hours),
         handoffs=handoffs,
-        handoff_worker=HandoffWorker(handoffs, settings.handoff.poll_seconds),
+        handoff_worker=handoff_worker(handoffs, settings.handoff.poll_seconds),
         editor=editor,
     )

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from core.clock import utcnow
+from core.periodic import PeriodicTask
 from core.settings import Settings
 from core.storage import connect
 
@@ -136,28 +136,6 @@ class PersonalData:
         return removed
 
 
-class RetentionWorker:
+def retention_worker(data: PersonalData, interval: float = DAY_SECONDS) -> PeriodicTask:
     """Purges at start and then every ``interval`` seconds (daily), in a daemon thread."""
-
-    def __init__(self, data: PersonalData, interval: float = DAY_SECONDS) -> None:
-        self.data = data
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.data.purge()
-            except Exception:  # noqa: BLE001 - a failed purge is retried tomorrow, the service goes on
-                log.exception("retention purge failed")
-            self._stop.wait(self.interval)
+    return PeriodicTask("retention", data.purge, interval)
