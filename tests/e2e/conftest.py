@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
+from playwright import sync_api as playwright_api
 
 from helpdesk.launcher import Services, build_kb
 from core.settings import load_settings
@@ -62,3 +65,19 @@ class Chat:
 @pytest.fixture
 def chat(stack, request):
     return lambda sender=None: Chat(stack, sender or f"{request.node.name}")
+
+
+# Debian's Chromium (scripts/install-browser), driven by Playwright; never a downloaded browser
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("/usr/bin/chromium is missing: run scripts/install-browser")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

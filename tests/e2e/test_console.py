@@ -23,21 +23,11 @@ from tests.e2e.test_teams import texts as teams_texts
 from tests.e2e.test_webchat import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT, bot_message, open_chat, say)
 
 pytestmark = pytest.mark.e2e
-playwright_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api as playwright_api  # noqa: E402 - pinned in requirements/app.lock
 expect = playwright_api.expect
 
 PASSWORD = "a long agent password"
 AGENTS = ("ana", "ben")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium is missing: run scripts/install-browser")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -32,9 +32,9 @@ from helpdesk.launcher import Services, rasa_credentials
 from core.settings import load_settings
 
 pytestmark = pytest.mark.e2e
-jwt = pytest.importorskip("jwt")
-schema = pytest.importorskip("botbuilder.schema")
-rsa = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
+import jwt  # noqa: E402 - pinned in requirements/app.lock
+from botbuilder import schema  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
 APP_ID = "00000000-0000-4000-8000-00000000b07f"
 APP_PASSWORD = "test-client-secret-not-real"

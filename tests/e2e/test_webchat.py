@@ -13,14 +13,12 @@ import pytest
 
 from escalation.tickets.sqlite_store import SqliteTicketStore
 from core.settings import PROJECT_ROOT
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - re-exported to the other page tests
 
 pytestmark = pytest.mark.e2e
-playwright_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api as playwright_api  # noqa: E402 - pinned in requirements/app.lock
 expect = playwright_api.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 TIMEOUT = 90_000  # ms; the first turns of a freshly started Rasa are slow on 2 shared cores
@@ -33,16 +31,6 @@ CONVERSATIONS = {
     "en": dict(problem="Outlook stopped syncing", article="This article should help", article_id="outlook-",
                yes="Yes", no="No", ticket=r"I've created ticket #(\d+)"),
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium is missing: run scripts/install-browser")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
