@@ -43,6 +43,7 @@ class _Conversation:
     day: str = ""
     language: str = ""
     channel: str = ""
+    started: bool = False
     messages: int = 0
     fallbacks: int = 0
     escalated: bool = False
@@ -56,10 +57,15 @@ def _day(timestamp: float) -> str:
 def conversations(tracker_db: Path, low_confidence: float, problem_intents: set[str]) -> dict[str, _Conversation]:
     found: dict[str, _Conversation] = defaultdict(_Conversation)
     for event in read_events(tracker_db):
-        if event.type == "user" and event.text and not event.text.startswith("/"):
+        if event.type == "user":
+            # a conversation is every sender who said something, a button click included;
+            # only typed messages count as messages (and can be fallbacks)
             c = found[event.sender]
+            c.started = True
             c.day = c.day or _day(event.timestamp)
             c.channel = c.channel or event.channel or "?"
+            if not event.text or event.text.startswith("/"):
+                continue
             c.messages += 1
             confidence = event.confidence
             if event.intent == FALLBACK_INTENT or (confidence is not None and confidence < low_confidence):
@@ -70,7 +76,7 @@ def conversations(tracker_db: Path, low_confidence: float, problem_intents: set[
             found[event.sender].language = str(event.data["value"])
         elif event.type == "action" and event.action == ESCALATE_ACTION:
             found[event.sender].escalated = True
-    return {k: v for k, v in found.items() if v.messages}
+    return {k: v for k, v in found.items() if v.started}
 
 
 def table(tracker_db: Path, outcomes_db: Path, low_confidence: float, problem_intents: set[str],

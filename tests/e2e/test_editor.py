@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from tests.e2e.test_webchat import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT
 
@@ -121,9 +122,20 @@ def test_an_unanswered_question_becomes_an_article_the_chat_then_finds(stack, ch
     again_nl = chat("editor-q4").through_triage(QUESTION_NL)
     assert "/kb/screen-flickers" in texts(again_nl) and "lang=nl" in texts(again_nl), texts(again_nl)
 
-    # 6. (a training example added from the inbox): left out of this run. After other e2e modules
-    # have used the stack, the example was written with the first intent of the list instead of the
-    # one selected (issue 18, open; covered by tests/helpdesk_service/test_editor.py at the API level).
+    # 6. a training example from the inbox goes into the NLU data (the e2e copy), with the intent
+    # picked, even when the table reloads between picking and clicking
+    page.get_by_role("tab", name="Inbox").click()
+    item_id = page.locator("#inbox tr", has_text=QUESTION).first.get_attribute("data-id")
+    row = page.locator(f'#inbox tr[data-id="{item_id}"]')
+    row.get_by_label("Intent").select_option("hardware_broken")
+    page.locator("#inbox-filters").get_by_role("button", name="Filter").click()     # a reload in between
+    expect(page.locator("#inbox")).to_have_attribute("aria-busy", "false")
+    expect(row.get_by_label("Intent")).to_have_value("hardware_broken")
+    row.get_by_role("button", name="Add as example").click()
+    expect(page.locator(f'#inbox tr[data-id="{item_id}"]')).to_contain_text("trained")
+    files = sorted(stack.path(stack.editor.nlu_dir).glob("*/editor_examples.yml"))   # in the item's language
+    blocks = [b for f in files for b in yaml.safe_load(f.read_text(encoding="utf-8"))["nlu"]]
+    assert any(b["intent"] == "hardware_broken" and QUESTION in b["examples"] for b in blocks), files
 
     # 7. the analytics page shows the conversations of this test
     page.get_by_role("tab", name="Analytics").click()

@@ -393,3 +393,11 @@ def test_two_users_with_the_same_problem_make_a_cluster_and_an_unrelated_message
     assert [{e["text"] for e in c["examples"]} for c in data["clusters"]] == [
         {"my screen keeps flickering", "mijn scherm flikkert de hele tijd"}]
     assert [i["text"] for i in data["noise"]] == ["the coffee machine is empty"]
+
+
+def test_a_conversation_of_button_clicks_only_counts_as_a_conversation_without_messages(world):
+    conversations(world)
+    world.tracker.user("c5", "/choose_language{\"language\": \"fr\"}", "choose_language", 1.0)
+    s = sign_in(world.app).get("/editor/api/analytics").json()["summary"]
+    assert s["conversations"] == 5
+    assert s["fallback_rate"] == round(2 / 5, 4)             # the click is no typed message

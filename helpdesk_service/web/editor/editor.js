@@ -40,10 +40,20 @@ function query(form) {
   return params;
 }
 $("inbox-filters").addEventListener("submit", (e) => { e.preventDefault(); loadInbox(); });
+// the intent an editor picked per inbox item survives a reload of the table (a reload may land
+// between picking and clicking); only the newest load is drawn, and the table is aria-busy meanwhile
+const pickedIntent = new Map();
+let inboxLoads = 0;
 const loadInbox = guard(async () => {
   const params = query($("inbox-filters"));
   if (!params.has("status")) params.set("status", "");
-  const data = await api("/editor/api/inbox?" + params);
+  const load = ++inboxLoads;
+  $("inbox").setAttribute("aria-busy", "true");
+  let data;
+  try { data = await api("/editor/api/inbox?" + params); } finally {
+    if (load === inboxLoads) $("inbox").setAttribute("aria-busy", "false");
+  }
+  if (load !== inboxLoads) return;
   LANGS = data.languages; INTENTS = data.intents;
   const langSelect = $("inbox-filters").elements.language;
   if (langSelect.options.length === 1) LANGS.forEach((l) => langSelect.append(new Option(l, l)));
@@ -61,6 +71,8 @@ function inboxRow(item) {
   const intent = el("select"); intent.setAttribute("aria-label", "Intent");
   INTENTS.forEach((i) => intent.append(new Option(i, i)));
   if (item.intent && INTENTS.includes(item.intent)) intent.value = item.intent;
+  if (pickedIntent.has(item.id)) intent.value = pickedIntent.get(item.id);
+  intent.addEventListener("change", () => pickedIntent.set(item.id, intent.value));
   const train = el("button", "Add as example"); train.type = "button"; train.className = "train";
   train.addEventListener("click", guard(async () => {
     const r = await api(`/editor/api/inbox/${item.id}/example`, { method: "POST", body: { intent: intent.value } });
