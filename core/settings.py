@@ -375,6 +375,7 @@ class EditorSettings(BaseModel):
     min_cluster_size: int = Field(default=2, ge=2, description="HDBSCAN's smallest cluster of inbox messages")
     retrain: bool = True                      # train and load a new Rasa model in the background after a new example
     health_days: int = Field(default=30, ge=1, description="content health: an article not shown this many days is listed")
+    sla_tickets: int = Field(default=500, ge=1, le=500, description="SLA attainment is computed on this many most recent tickets")
     db: Path | None = None                    # default: <data_dir>/editor.db
 
 

@@ -74,7 +74,7 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
     unclear = unclear_store(settings.data_path / "review.db")
     outcomes = OutcomeStore(settings.data_path / "analytics.db")
     editor = EditorService(settings, unclear, outcomes.path, handoffs.tracker_db, lambda: get_embedder(settings.kb.encoder),
-                           handoffs.store.satisfaction)
+                           handoffs.store.satisfaction, tickets=lambda: backend.list(limit=settings.editor.sla_tickets))
     problems = ProblemStore(problems_path, settings.problems, lambda: get_embedder(settings.kb.encoder))
     return Container(
         settings=settings,

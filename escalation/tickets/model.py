@@ -106,7 +106,17 @@ class Ticket(TicketDraft):
     status: Status = "new"
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    responded_at: datetime | None = Field(default=None, description="first left 'new' (an agent took it): the SLA response")
+    resolved_at: datetime | None = Field(default=None, description="first resolved or closed: the SLA resolution")
     comments: list[TranscriptLine] = Field(default_factory=list)
+
+    def mark_status(self, status: Status, at: datetime) -> None:
+        """Set the status and keep the first response and resolution times (what SLA attainment is measured on)."""
+        self.status = status
+        if status != "new" and self.responded_at is None:
+            self.responded_at = at
+        if status in ("resolved", "closed") and self.resolved_at is None:
+            self.resolved_at = at
 
 
 class TicketSummary(BaseModel):

@@ -58,7 +58,8 @@ RT_PRIORITY = {"P1": 100, "P2": 75, "P3": 50, "P4": 25}
 TO_RT_STATUS = {"new": "new", "open": "open", "pending": "stalled", "resolved": "resolved", "closed": "resolved"}
 FROM_RT_STATUS = {"new": "new", "open": "open", "stalled": "pending", "resolved": "resolved",
                   "rejected": "closed", "deleted": "closed"}
-LIST_FIELDS = "Subject,Status,Created,LastUpdated,Queue,Due,CustomFields,Requestor"
+LIST_FIELDS = "Subject,Status,Created,LastUpdated,Started,Resolved,Queue,Due,CustomFields,Requestor"
+NOT_SET = "1970-01-01"   # how RT shows a date it has not set (Started, Resolved)
 
 
 def _sql(value: str) -> str:
@@ -162,6 +163,10 @@ class RtTicketBackend:
             "per_page": max(1, min(limit, 100))})
         return page.get("items") or []
 
+    @staticmethod
+    def _rt_date(value: str | None) -> str | None:
+        return value if value and not value.startswith(NOT_SET) else None
+
     def _from_item(self, item: dict, data: dict | None = None) -> Ticket:
         """A Ticket from RT's fields, on top of the attached draft (``data``) when there is one."""
         cf = self._cfs(item)
@@ -181,6 +186,8 @@ class RtTicketBackend:
             created_at=item.get("Created"), updated_at=item.get("LastUpdated") or item.get("Created"),
             queue=self._queue_name(item["Queue"]),
             priority=cf.get("Helpdesk priority") or base.get("priority") or "P3",
+            # RT sets Started when a ticket leaves 'new' and Resolved when it is resolved
+            responded_at=self._rt_date(item.get("Started")), resolved_at=self._rt_date(item.get("Resolved")),
         )
         if cf.get("Known problem"):
             base["problem_id"] = int(cf["Known problem"])

@@ -123,7 +123,7 @@ class SqliteTicketStore:
         def mutate(t: Ticket) -> None:
             if comment:
                 t.comments.append(TranscriptLine(sender="user", text=comment, timestamp=utcnow()))
-            t.status = status
+            t.mark_status(status, utcnow())
 
         return self._update(ticket_id, mutate)
 

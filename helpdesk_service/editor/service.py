@@ -10,7 +10,9 @@ from typing import Callable
 import yaml
 
 from core.settings import Settings
-from helpdesk_service.editor import analytics
+from core.clock import utcnow
+from escalation.tickets.model import Ticket
+from helpdesk_service.editor import analytics, sla_attainment
 from helpdesk_service.editor.articles import ArticleEditor
 from helpdesk_service.editor.clusters import ClusterMap
 from helpdesk_service.editor.feed import InboxFeed
@@ -30,7 +32,8 @@ def _catalogue(nlu_dir: Path) -> dict[str, str]:
 
 class EditorService:
     def __init__(self, settings: Settings, unclear, outcomes_db: Path, tracker_db: Path, embedder: Callable[[], object],
-                 satisfaction: Callable[[], list[dict]], retrainer: Retrainer | None = None) -> None:
+                 satisfaction: Callable[[], list[dict]], retrainer: Retrainer | None = None,
+                 tickets: Callable[[], list[Ticket]] = list) -> None:
         e = settings.editor
         self.settings = settings
         self.tracker_db = Path(tracker_db)
@@ -49,6 +52,7 @@ class EditorService:
         self.retrainer = retrainer or Retrainer(default_command(), f"http://{host}:{settings.rasa.port}",
                                                 settings.rasa_token(), settings.project_root)
         self.satisfaction = satisfaction
+        self.tickets = tickets
         self._sync_lock = threading.Lock()
 
     def refresh(self) -> None:
@@ -93,8 +97,9 @@ class EditorService:
         clusters, _ = self.clusters.refresh()
         scores = [int(s["csat_score"]) for s in self.satisfaction() if s.get("csat_score")]
         top = [{"id": c.id, "label": c.label, "count": c.count} for c in clusters]
-        return {"rows": [analytics.asdict(r) for r in rows],
-                "summary": analytics.summary(rows, convs, self.categories, scores, top)}
+        figures = analytics.summary(rows, convs, self.categories, scores, top)
+        figures["sla"] = sla_attainment.summary(sla_attainment.table(self.tickets(), utcnow(), since, until))
+        return {"rows": [analytics.asdict(r) for r in rows], "summary": figures}
 
     def health(self, days: int | None = None) -> dict:
         convs = analytics.conversations(self.tracker_db, self.settings.editor.low_confidence, set(self.categories))

@@ -76,9 +76,13 @@ def test_list_status_comment_and_links(rt_backend):
     assert rt_backend.get(second.id).related_to == [first.id]
     commented = rt_backend.add_comment(second.id, "het werkt weer", "user")
     assert commented.comments[-1].text == "het werkt weer" and commented.comments[-1].sender == "user"
-    assert rt_backend.set_status(second.id, "pending").status == "pending"
+    assert rt_backend.get(second.id).responded_at is None and listed[0].resolved_at is None
+    pending = rt_backend.set_status(second.id, "pending")
+    assert pending.status == "pending" and pending.responded_at is not None and pending.resolved_at is None
     assert [t.id for t in rt_backend.list(requester_id=requester, status="pending")] == [second.id]
-    assert rt_backend.set_status(second.id, "resolved").status == "resolved"
+    resolved = rt_backend.set_status(second.id, "resolved")
+    assert resolved.status == "resolved" and resolved.resolved_at is not None     # RT's Started and Resolved
+    assert rt_backend.list(requester_id=requester)[0].resolved_at == resolved.resolved_at
     assert [t.id for t in rt_backend.list(requester_id=requester, status="active")] == [first.id]
     third = rt_backend.create(request(requester))
     assert rt_backend.add_links(third.id, [first.id]).related_to == [first.id]

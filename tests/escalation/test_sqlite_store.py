@@ -26,10 +26,15 @@ def test_list_filters_status_and_comments(tmp_path):
     a = store.create(draft("a", "alice"))
     store.create(draft("b", "bob"))
     assert [t.id for t in store.list(requester_id="alice")] == [a.id]
-    store.set_status(a.id, "resolved")
+    assert store.get(a.id).responded_at is None
+    opened = store.set_status(a.id, "open")
+    assert opened.responded_at is not None and opened.resolved_at is None
+    resolved = store.set_status(a.id, "resolved")
+    assert resolved.responded_at == opened.responded_at and resolved.resolved_at is not None   # the first times stay
     assert [t.id for t in store.list(status="resolved")] == [a.id]
     updated = store.add_comment(a.id, "it works again", "user")
     assert updated.comments[-1].text == "it works again" and updated.status == "resolved"
+    assert store.set_status(a.id, "closed").resolved_at == resolved.resolved_at
 
 
 @pytest.mark.parametrize("ticket_id", ["999", "abc", "", "1; DROP TABLE tickets"])

@@ -401,3 +401,15 @@ def test_a_conversation_of_button_clicks_only_counts_as_a_conversation_without_m
     s = sign_in(world.app).get("/editor/api/analytics").json()["summary"]
     assert s["conversations"] == 5
     assert s["fallback_rate"] == round(2 / 5, 4)             # the click is no typed message
+
+
+def test_analytics_show_sla_attainment_from_the_tickets(world):
+    bot = bot_client(world.app, world.settings)
+    created = bot.post("/api/tickets", json={"idempotency_key": "sla-1", "requester": {"id": "u1", "channel": "rest"},
+                                             "language": "fr", "subject": "VPN", "urgency": "high", "impact": "high"})
+    assert created.status_code == 201, created.text
+    assert bot.patch(f"/api/tickets/{created.json()['id']}", json={"status": "open"}).status_code == 200
+    sla = sign_in(world.app).get("/editor/api/analytics").json()["summary"]["sla"]
+    assert sla["tickets"] == 1 and sla["response_attainment"] == 1.0      # taken at once, well before its due time
+    assert sla["rows"] == [{"language": "fr", "channel": "rest", "tickets": 1, "response_met": 1, "response_missed": 0,
+                            "resolution_met": 0, "resolution_missed": 0}]
