@@ -291,6 +291,8 @@ class LimitSettings(BaseModel):
     """Limits on every door: request bodies, message length, rates (token buckets, per process)."""
 
     max_body_bytes: int = Field(default=65_536, ge=1024, description="bigger HTTP request bodies get 413")
+    max_article_body_bytes: int = Field(default=1_048_576, ge=1024,
+                                        description="the same for the article editor's publish, draft and preview")
     max_message_chars: int = Field(default=2000, ge=50, description="longer chat messages are cut (with a notice)")
     chat_messages_per_minute: int = Field(default=30, ge=1, description="per sender and per IP address")
     chat_messages_per_minute_per_ip: int = Field(default=120, ge=1)

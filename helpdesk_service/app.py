@@ -46,5 +46,7 @@ def create_app(settings: Settings, tickets: TicketBackend | None = None) -> Fast
     # browsers: only pages of the configured public URL may call the API (docs/security.md)
     app.add_middleware(CORSMiddleware, allow_origins=settings.public_origins, allow_credentials=False,
                        allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"])
-    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.limits.max_body_bytes)
+    editor_bodies = settings.limits.max_article_body_bytes      # three article variants of up to 200 kB each
+    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.limits.max_body_bytes,
+                       larger_bodies={"/editor/api/articles/": editor_bodies, "/editor/api/preview": editor_bodies})
     return app

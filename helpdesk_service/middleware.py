@@ -35,14 +35,19 @@ def _json(status: int, detail: str) -> tuple[dict, dict]:
 
 
 class SecurityMiddleware:
-    def __init__(self, app, max_body_bytes: int) -> None:
+    def __init__(self, app, max_body_bytes: int, larger_bodies: dict[str, int] | None = None) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
+        self.default_max_body_bytes = max_body_bytes
+        self.larger_bodies = dict(larger_bodies or {})   # path prefix -> its own limit (the article editor)
+
+    def _limit(self, path: str) -> int:
+        return next((n for prefix, n in self.larger_bodies.items() if path.startswith(prefix)), self.default_max_body_bytes)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        too_large = f"the request body is larger than {self.max_body_bytes} bytes"
+        max_body_bytes = self._limit(scope.get("path", ""))
+        too_large = f"the request body is larger than {max_body_bytes} bytes"
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None:
@@ -50,7 +55,7 @@ class SecurityMiddleware:
                 declared = int(length)
             except ValueError:
                 declared = -1
-            if declared < 0 or declared > self.max_body_bytes:
+            if declared < 0 or declared > max_body_bytes:
                 start, body = _json(413 if declared > 0 else 400,
                                     too_large if declared > 0 else "invalid Content-Length")
                 await send(start)
@@ -65,7 +70,7 @@ class SecurityMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > max_body_bytes:
                     # answer 413 now; the app sees a client that went away, and what it sends is dropped
                     if not started:
                         start, body = _json(413, too_large)

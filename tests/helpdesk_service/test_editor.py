@@ -297,7 +297,9 @@ def test_two_editors_saving_the_same_article_the_second_is_told_and_nothing_is_l
 @pytest.mark.parametrize("change, status, message", [
     ({"title": ""}, 422, "lacks title"),
     ({"body": "   "}, 422, "has no text"),
-    # a 5 MB paste is refused by the service's body limit (limits.max_body_bytes) before the editor sees it
+    # longer than the editor's 200 kB per variant (but under the editor's body limit): the editor says so
+    ({"body_extra": " word" * 60_000}, 422, "the limit is 200 kB"),
+    # a 5 MB paste is refused by the service's body limit (limits.max_article_body_bytes) before the editor sees it
     ({"body_extra": "x" * 5_000_000}, 413, "the request body is larger than"),
 ])
 def test_bad_articles_are_refused_with_a_reason_and_nothing_is_written(world, change, status, message):
@@ -413,3 +415,12 @@ def test_analytics_show_sla_attainment_from_the_tickets(world):
     assert sla["tickets"] == 1 and sla["response_attainment"] == 1.0      # taken at once, well before its due time
     assert sla["rows"] == [{"language": "fr", "channel": "rest", "tickets": 1, "response_met": 1, "response_missed": 0,
                             "resolution_met": 0, "resolution_missed": 0}]
+
+
+def test_a_long_article_in_three_languages_is_published(world):
+    """Three variants of 150 kB each: above the service's general body limit, within the editor's."""
+    long_text = " Check the cable, the dock and the driver." * 3_500
+    variants = {lang: variant(f"Long {lang}", body_extra=long_text) for lang in world.settings.languages}
+    answer = sign_in(world.app).post("/editor/api/articles/long-one/publish", json={"new": True, "variants": variants})
+    assert answer.status_code == 200, answer.text[:300]
+    assert all((world.kb / f"long-one.{lang}.md").stat().st_size > 140_000 for lang in world.settings.languages)
