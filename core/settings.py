@@ -48,6 +48,8 @@ class RasaSettings(BaseModel):
     port: int = 5005
     actions_port: int = 5055
     model_dir: Path = Path("models")
+    nlu_dir: Path = Path("nlu_data")          # the NLU training data, <nlu_dir>/<lang>/ (+ shared/): trained, read by the
+                                              # language detector, and where examples added by the KB editors go
 
 
 class KbSettings(BaseModel):
@@ -372,7 +374,6 @@ class HandoffSettings(BaseModel):
 class EditorSettings(BaseModel):
     """The KB editors' pages (helpdesk_service/editor): inbox, clusters, article editing, analytics."""
 
-    nlu_dir: Path = Path("nlu_data")          # training examples added from the inbox go to <nlu_dir>/<lang>/
     low_confidence: float = Field(default=0.5, ge=0, le=1, description="a user message below this intent confidence goes to the inbox")
     min_cluster_size: int = Field(default=2, ge=2, description="HDBSCAN's smallest cluster of inbox messages")
     retrain: bool = True                      # train and load a new Rasa model in the background after a new example

@@ -90,7 +90,7 @@ def cmd_lang_detect(args: argparse.Namespace) -> int:
     from core.language import LanguageDetector
 
     settings = load_settings()
-    detector = LanguageDetector.from_nlu_dir(settings.project_root / "nlu_data", settings.languages)
+    detector = LanguageDetector.from_nlu_dir(settings.path(settings.rasa.nlu_dir), settings.languages)
     if args.jsonl:
         for line_no, line in enumerate(sys.stdin, 1):
             if not line.strip():

@@ -52,11 +52,16 @@ def rasa_python(settings: Settings) -> Path:
     return rasa_executable(settings).with_name("python")
 
 
+def nlu_folders(settings: Settings) -> list[Path]:
+    """The NLU data trained: one folder per language, and the language-independent regexes and lookups."""
+    nlu = settings.path(settings.rasa.nlu_dir)
+    return [nlu / lang for lang in settings.languages] + [p for p in [nlu / "shared"] if p.is_dir()]
+
+
 def training_inputs(settings: Settings) -> list[Path]:
     root = settings.project_root
     files = [root / "config.yml"]
-    nlu = [root / "nlu_data" / l for l in settings.languages] + [p for p in [root / "nlu_data" / "shared"] if p.is_dir()]
-    for folder in [root / "bot" / "domain", root / "bot" / "data"] + nlu:
+    for folder in [root / "bot" / "domain", root / "bot" / "data"] + nlu_folders(settings):
         files += sorted(folder.rglob("*.yml"))
     components = root / "bot" / "components"
     if components.is_dir():
@@ -66,8 +71,10 @@ def training_inputs(settings: Settings) -> list[Path]:
 
 def training_fingerprint(settings: Settings) -> str:
     digest = hashlib.sha256()
+    nlu = settings.path(settings.rasa.nlu_dir)
     for path in training_inputs(settings):
-        digest.update(str(path.relative_to(settings.project_root)).encode())
+        # the name within its tree: a copy of the NLU data elsewhere has the same fingerprint
+        digest.update(str(path.relative_to(nlu if nlu in path.parents else settings.project_root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -85,9 +92,7 @@ def train_if_needed(settings: Settings, force: bool = False) -> bool:
         print(f"Rasa model {model} is up to date", flush=True)
         return False
     root = settings.project_root
-    nlu = [root / "nlu_data" / lang for lang in settings.languages]
-    nlu += [p for p in [root / "nlu_data" / "shared"] if p.is_dir()]   # language-independent regexes, lookups
-    data = [str(folder) for folder in nlu] + [str(root / "bot" / "data")]
+    data = [str(folder) for folder in nlu_folders(settings)] + [str(root / "bot" / "data")]
     cmd = [str(rasa_executable(settings)), "train", "--config", str(root / "config.yml"),
            "--domain", str(root / "bot" / "domain"), "--data", *data,
            "--out", str(model.parent), "--fixed-model-name", MODEL_NAME]

@@ -95,7 +95,7 @@ def e2e_env(tmp_path_factory) -> dict[str, str]:
         "HELPDESK_LIMITS__CHAT_MESSAGES_PER_MINUTE_PER_IP": "100000",
         "HELPDESK_LIMITS__TICKETS_PER_HOUR_PER_IP": "100000",
         "HELPDESK_KB__ARTICLES_DIR": str(tmp / "kb" / "articles"),
-        "HELPDESK_EDITOR__NLU_DIR": str(tmp / "nlu_data"),
+        "HELPDESK_RASA__NLU_DIR": str(tmp / "nlu_data"),
         "HELPDESK_EDITOR__RETRAIN": "false",   # the e2e model is trained once, from the repo's NLU data
     }
     return env

@@ -18,7 +18,7 @@ def settings() -> Settings:
 @lru_cache(maxsize=1)
 def detector() -> LanguageDetector:
     s = settings()
-    return LanguageDetector.from_nlu_dir(s.project_root / "nlu_data", s.languages)
+    return LanguageDetector.from_nlu_dir(s.path(s.rasa.nlu_dir), s.languages)
 
 
 @lru_cache(maxsize=1)

@@ -38,7 +38,7 @@ class EditorService:
         self.settings = settings
         self.tracker_db = Path(tracker_db)
         self.outcomes_db = Path(outcomes_db)
-        self.nlu_dir = settings.path(e.nlu_dir)
+        self.nlu_dir = settings.path(settings.rasa.nlu_dir)
         self.categories = _catalogue(self.nlu_dir)
         db = settings.path(e.db or settings.data_path / "editor.db")
         self.inbox = InboxStore(db)

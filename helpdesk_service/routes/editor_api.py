@@ -74,6 +74,12 @@ def retrain_status(_: EditorApi, c: C) -> dict:
     return c.editor.retrainer.status
 
 
+@router.post("/retrain", status_code=202, summary="Train and load a new model now, in the background")
+def retrain_now(_: EditorApi, c: C) -> dict:
+    """For helpdesks that collect examples first (``editor.retrain: false``) and train when they choose."""
+    return c.editor.retrainer.request()
+
+
 @router.get("/clusters")
 def clusters(_: EditorApi, c: C) -> dict:
     c.editor.refresh()

@@ -133,7 +133,7 @@ def test_an_unanswered_question_becomes_an_article_the_chat_then_finds(stack, ch
     expect(row.get_by_label("Intent")).to_have_value("hardware_broken")
     row.get_by_role("button", name="Add as example").click()
     expect(page.locator(f'#inbox tr[data-id="{item_id}"]')).to_contain_text("trained")
-    files = sorted(stack.path(stack.editor.nlu_dir).glob("*/editor_examples.yml"))   # in the item's language
+    files = sorted(stack.path(stack.rasa.nlu_dir).glob("*/editor_examples.yml"))   # in the item's language
     blocks = [b for f in files for b in yaml.safe_load(f.read_text(encoding="utf-8"))["nlu"]]
     assert any(b["intent"] == "hardware_broken" and QUESTION in b["examples"] for b in blocks), files
 

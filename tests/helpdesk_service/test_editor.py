@@ -81,7 +81,7 @@ def world(tmp_path):
     settings = load_settings(data_dir=tmp_path / "data",
                              kb={"articles_dir": kb, "index_dir": tmp_path / "kb_index"},
                              tickets={"backend": "sqlite", "sqlite_path": tmp_path / "tickets.db"},
-                             editor={"nlu_dir": nlu})
+                             rasa={"nlu_dir": nlu})
     build_kb(settings)
     app = create_app(settings)
     c = app.state.container
@@ -204,6 +204,21 @@ def test_a_training_example_goes_to_the_nlu_data_and_a_new_model_is_trained_and_
     assert editor.get("/editor/api/inbox?status=trained").json()["items"][0]["id"] == item["id"]
     # the repo's own NLU data is untouched
     assert not (PROJECT_ROOT / "nlu_data" / "fr" / "editor_examples.yml").exists()
+
+
+def test_with_automatic_retraining_off_the_editor_trains_when_asked(world):
+    world.settings.editor.retrain = False
+    world.tracker.user("c9", "het ding zoemt", "nlu_fallback", 0.2)
+    editor = sign_in(world.app)
+    item = editor.get("/editor/api/inbox").json()["items"][0]
+    assert editor.post(f"/editor/api/inbox/{item['id']}/example", json={"intent": "hardware_broken"}).json()["retrain"] == {"state": "off"}
+    assert world.rasa.calls == []
+    assert sign_in(world.app, "bob").post("/editor/api/retrain").status_code == 403      # an agent may not
+    started = editor.post("/editor/api/retrain")
+    assert started.status_code == 202 and started.json()["state"] == "training"
+    world.c.editor.retrainer.wait(30)
+    assert editor.get("/editor/api/retrain").json()["state"] == "loaded"
+    assert world.rasa.calls == [("PUT", "/model", {"model_file": str(world.model)})]
 
 
 def test_similar_messages_cluster_across_languages_and_noise_stays_apart(world):
