@@ -216,6 +216,7 @@ class RtSettings(BaseModel):
     password: str | None = None
     password_file: Path | None = Path("/etc/request-tracker5/helpdesk-root-password")
     timeout_seconds: float = 15.0
+    shredder: Path = Path("/usr/sbin/rt-shredder")   # erases a user's tickets for good (GDPR); on the RT host
 
     def secret(self) -> str:
         if self.password:

@@ -172,9 +172,11 @@ def cmd_rt_setup(args: argparse.Namespace) -> int:
 
 def cmd_gdpr(args: argparse.Namespace) -> int:
     """Export or erase one user's data across every store, or apply the retention periods now."""
+    from escalation.tickets.factory import build_backend
     from helpdesk_service.gdpr import PersonalData
 
-    data = PersonalData(load_settings())
+    settings = load_settings()
+    data = PersonalData(settings, build_backend(settings))
     if args.gdpr_command == "export":
         result = data.export(args.user_id)
     elif args.gdpr_command == "delete":

@@ -91,7 +91,7 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         complaints=complaint_store(settings.data_path / "complaints.db", settings.privacy.mask_personal_data),
         chat_secret=settings.chat_session_secret(),
         limits=ServiceLimits(settings.limits),
-        personal_data=(personal := PersonalData(settings)),
+        personal_data=(personal := PersonalData(settings, backend)),
         retention_worker=retention_worker(personal),
         accounts=AccountStore(settings.data_path / "accounts.db", settings.handoff.session_hours),
         handoffs=handoffs,

@@ -6,7 +6,9 @@ table, which column names the user, which holds the time, which retention period
 new store is one line here. Rasa's conversation store (``rasa_tracker.db``, table ``events``) is
 included: it holds the transcripts. An outbox entry that is not delivered yet is never purged
 (nothing accepted is lost); tickets have no retention period here (they are the helpdesk's record)
-but are exported and erased with the user. With the RT backend, tickets live in RT: erase them there.
+but are exported and erased with the user. With the RT backend, tickets live in RT: the backend exports
+them and erases them there (``RequesterTickets``), after the local stores (an unreachable RT fails the
+call, which can be repeated: erasing is idempotent).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from core.clock import utcnow
 from core.periodic import PeriodicTask
 from core.settings import Settings
 from core.storage import connect
+from escalation.tickets.base import RequesterTickets, TicketBackend
 
 log = logging.getLogger(__name__)
 DAY_SECONDS = 86400
@@ -51,6 +54,13 @@ STORES = [
           "review_days"),
     Store("outcomes", "analytics", "outcomes", "conversation_id", "at", "iso", "outcomes_days"),
     Store("incidents", "problems", "incidents", "requester_id", "created_at", "iso", "transcripts_days"),
+    # live chats with agents: the messages first (they name the user through their chat)
+    Store("live chat messages", "handoff", "messages",
+          "(SELECT conversation_id FROM handoffs WHERE handoffs.id = messages.handoff_id)", "at", "iso",
+          "transcripts_days"),
+    Store("live chats", "handoff", "handoffs", "conversation_id", "created_at", "iso", "transcripts_days",
+          keep_if="state IN ('waiting', 'active')"),
+    Store("editors' inbox", "editor", "inbox", "conversation", "at", "iso", "review_days"),
 ]
 
 
@@ -64,6 +74,8 @@ def store_paths(settings: Settings) -> dict[str, Path]:
         "review": data / "review.db",
         "analytics": data / "analytics.db",
         "problems": settings.path(settings.problems.path or data / "problems.db"),
+        "handoff": data / "handoff.db",
+        "editor": settings.path(settings.editor.db or data / "editor.db"),
     }
 
 
@@ -85,9 +97,10 @@ def _row(row: sqlite3.Row) -> dict[str, Any]:
 
 
 class PersonalData:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tickets: TicketBackend | None = None) -> None:
         self.settings = settings
         self.paths = store_paths(settings)
+        self.remote_tickets = tickets if isinstance(tickets, RequesterTickets) else None
 
     def _each(self):
         for store in STORES:
@@ -106,6 +119,8 @@ class PersonalData:
         for store, db in self._each():
             rows = db.execute(f"SELECT * FROM {store.table} WHERE {store.user} = ?", (user_id,)).fetchall()
             result[store.name] = [_row(r) for r in rows]
+        if self.remote_tickets is not None:
+            result[f"tickets ({self.settings.tickets.backend})"] = self.remote_tickets.export_requester(user_id)
         return result
 
     def delete(self, user_id: str) -> dict[str, int]:
@@ -113,6 +128,8 @@ class PersonalData:
         removed = {}
         for store, db in self._each():
             removed[store.name] = db.execute(f"DELETE FROM {store.table} WHERE {store.user} = ?", (user_id,)).rowcount
+        if self.remote_tickets is not None:
+            removed[f"tickets ({self.settings.tickets.backend})"] = self.remote_tickets.erase_requester(user_id)
         log.info("erased the data of one user: %s", removed)
         return removed
 

@@ -7,7 +7,7 @@ retries), ``InvalidTicket`` (the backend refuses the data).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from escalation.tickets.model import Status, Ticket, TicketDraft
 
@@ -41,4 +41,16 @@ class TicketBackend(Protocol):
 
     def add_links(self, ticket_id: str, related_to: list[str]) -> Ticket:
         """Link the ticket to earlier tickets (``related_to`` ids); existing links are kept."""
+        ...
+
+
+@runtime_checkable
+class RequesterTickets(Protocol):
+    """A backend that keeps tickets outside the service's data folder (RT) exports and erases one
+    requester's tickets itself (GDPR); the SQLite store is one of the data folder's stores."""
+
+    def export_requester(self, requester_id: str) -> list[dict]: ...
+
+    def erase_requester(self, requester_id: str) -> int:
+        """Remove every ticket of the requester for good; how many."""
         ...

@@ -28,6 +28,7 @@ from escalation.errors import BackendUnavailable, InvalidTicket, TicketNotFound
 from escalation.tickets.base import ACTIVE
 from escalation.tickets.model import Status, Ticket, TicketDraft, TranscriptLine, is_ticket_number
 from escalation.tickets.render import render_text
+from escalation.tickets.rt_shredder import shred_tickets
 from core.clock import local
 from core.settings import RtSettings, Settings
 
@@ -104,6 +105,7 @@ class RtTicketBackend:
         self._client = httpx.Client(base_url=self.base_url, auth=auth,
                                     timeout=settings.timeout_seconds, transport=transport)
         self._queue_names: dict[str, str] = {}
+        self.shredder = settings.shredder
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> "RtTicketBackend":
@@ -281,6 +283,25 @@ class RtTicketBackend:
             clauses.append(f"'CF.{{Helpdesk priority}}' = {_sql(priority)}")
         query = " AND ".join(clauses) or "id > 0"
         return [self._from_item(item) for item in self._search(query, limit)][:limit]
+
+    # --- one requester's tickets (GDPR): they live in RT, not in our data folder ----------------------
+    def _requester_ticket_ids(self, requester_id: str) -> list[str]:
+        ids, page = [], 1
+        while True:
+            found = self.request("GET", "/tickets", params={
+                "query": f"'CF.{{Requester ID}}' = {_sql(requester_id)}", "fields": "id", "per_page": 100, "page": page})
+            ids += [str(item["id"]) for item in found.get("items") or []]
+            if page >= int(found.get("pages") or 1):
+                return ids
+            page += 1
+
+    def export_requester(self, requester_id: str) -> list[dict]:
+        return [self.get(t).model_dump(mode="json") for t in self._requester_ticket_ids(requester_id)]
+
+    def erase_requester(self, requester_id: str) -> int:
+        ids = self._requester_ticket_ids(requester_id)
+        shred_tickets(self.shredder, ids)
+        return len(ids)
 
     def _check_id(self, ticket_id: str) -> None:
         if not is_ticket_number(ticket_id):

@@ -20,7 +20,8 @@ def export(user_id: UserId, container: ContainerDep) -> dict[str, list[dict]]:
 
 @router.delete("/users/{user_id}", summary="Erase one user's data from every store", responses=ERRORS)
 def erase(user_id: UserId, container: ContainerDep) -> dict[str, int]:
-    """Rows removed per store. With the RT backend, tickets are in RT and must be erased there."""
+    """Rows removed per store; with the RT backend, the user's tickets are shredded in RT too (503 when RT
+    cannot be reached or its rt-shredder is not on this machine: the local stores are erased, call again)."""
     return container.personal_data.delete(user_id)
 
 

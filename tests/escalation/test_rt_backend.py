@@ -127,3 +127,28 @@ def test_httpx_is_not_leaked(rt_backend):
         rt_backend.get("99999999")
     except TicketNotFound as exc:
         assert not isinstance(exc, httpx.HTTPError)
+
+
+def test_one_requesters_tickets_are_exported_and_shredded_for_good(rt_backend, rt_admin):
+    requester, other = f"gdpr-{uuid.uuid4().hex[:8]}", f"keep-{uuid.uuid4().hex[:8]}"
+    mine = [rt_backend.create(request(requester)).id for _ in range(2)]
+    rt_backend.add_comment(mine[0], "mijn adres is Kerkstraat 1", "user")
+    kept = rt_backend.create(request(other)).id
+    exported = rt_backend.export_requester(requester)
+    assert sorted(t["id"] for t in exported) == sorted(mine)
+    assert any(c["text"] == "mijn adres is Kerkstraat 1" for t in exported for c in t["comments"])
+    assert rt_backend.erase_requester(requester) == 2
+    for ticket_id in mine:
+        with pytest.raises(TicketNotFound):
+            rt_admin.get(ticket_id)                     # gone from RT's database, not just marked deleted
+    assert rt_backend.export_requester(requester) == [] and rt_backend.erase_requester(requester) == 0
+    assert rt_backend.get(kept).requester.id == other
+
+
+def test_without_rt_shredder_on_this_machine_the_erase_names_the_tickets(rt_backend, tmp_path):
+    requester = f"gdpr-{uuid.uuid4().hex[:8]}"
+    ticket = rt_backend.create(request(requester)).id
+    rt_backend.shredder = tmp_path / "no-rt-shredder"
+    with pytest.raises(BackendUnavailable, match=f"#{ticket}"):
+        rt_backend.erase_requester(requester)
+    assert rt_backend.get(ticket).id == ticket          # nothing half-done

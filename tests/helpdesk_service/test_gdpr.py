@@ -45,21 +45,29 @@ def populate(client, settings, user):
     assert client.post("/api/review/unclear", json={"text": "blorp", "sender_id": user}).status_code == 201
     assert client.post("/api/outcomes", json={"conversation_id": user, "article_id": "a", "language": "en",
                                                "outcome": "solved"}).status_code in (200, 201, 204)
+    c = client.app.state.container
+    chat = c.handoffs.store.create(conversation_id=user, ticket_id="1", language="en", state="closed")
+    c.handoffs.store.add_message(chat["id"], "user", f"{user} says the printer is on fire", author=user)
+    assert c.editor.inbox.add(f"{user}-unclear", "fallback", "blorp blorp", utcnow(), conversation=user)
 
 
 def test_export_and_erase_one_user_across_every_store(client, settings):
     populate(client, settings, "alice")
     populate(client, settings, "bob")
     exported = client.get("/api/gdpr/users/alice").json()
-    for store in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes"):
+    for store in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes", "live chats",
+                  "live chat messages", "editors' inbox"):
         assert exported[store], store
+    assert [m["text"] for m in exported["live chat messages"]] == ["alice says the printer is on fire"]
     assert {t["requester_id"] for t in exported["tickets"]} == {"alice"}
     assert {e["sender_id"] for e in exported["conversations"]} == {"alice"}
     removed = client.delete("/api/gdpr/users/alice").json()
-    assert all(removed[s] >= 1 for s in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes"))
+    assert all(removed[s] >= 1 for s in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes",
+                                         "live chats", "live chat messages", "editors' inbox"))
     after = client.get("/api/gdpr/users/alice").json()
     assert not any(after.values())
-    assert client.get("/api/gdpr/users/bob").json()["tickets"]          # the others' data stays
+    bob = client.get("/api/gdpr/users/bob").json()
+    assert bob["tickets"] and bob["live chat messages"] and bob["editors' inbox"]   # the others' data stays
 
 
 def test_cli_exports_and_erases(client, settings, monkeypatch, capsys):
