@@ -9,22 +9,27 @@ is exercised by `make test` itself). The services get their own ports and data f
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from core.settings import PROJECT_ROOT, RtSettings, load_settings
+from escalation.errors import TicketNotFound
 from escalation.tickets.rt import RtTicketBackend
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 PASSWORD_FILE = "/etc/request-tracker5/helpdesk-root-password"
+RT_DATABASE = Path("/var/lib/dbconfig-common/sqlite3/request-tracker5/rtdb")   # Debian's SQLite setup of RT
+SECRET = "Tr0ub4dor&3"
 
 
 def readme_block() -> list[str]:
@@ -114,7 +119,9 @@ def test_readme_rt_section_literally(readme_env):
             assert reply.status_code == 200, reply.text
             return "\n".join(m.get("text", "") for m in reply.json())
 
+        say(f"my new password is: {SECRET}")                   # a pasted secret: masked before RT sees it
         created = say("I want to talk to a person")
+        assert re.search(r"ticket #(\d+)", created), created
         number = re.search(r"ticket #(\d+)", created).group(1)
         assert re.search(r"will respond (today|tomorrow|on \S+) before \d\d:\d\d \(CES?T\)", created)
         assert f"#{number}" in say(re.sub(r"\d+", number, escalate_status))
@@ -127,6 +134,21 @@ def test_readme_rt_section_literally(readme_env):
             assert raw["SLA"] in settings.sla.targets
             history = admin.get(number)
             assert history.comments[-1].text == f"Closed by the requester: {close}"
+            assert RT_DATABASE.read_bytes().count(SECRET.encode()) == 0, "the secret reached RT's database"
+
+            # GDPR: the user's data is exported and erased, their RT ticket included (shredded in RT)
+            gdpr = [sys.executable, "-m", "helpdesk.cli", "gdpr"]
+            rt_env = {**readme_env, "HELPDESK_TICKETS__BACKEND": "rt"}
+            exported = subprocess.run([*gdpr, "export", "readme-rt"], cwd=PROJECT_ROOT, env=rt_env,
+                                      capture_output=True, text=True, timeout=120)
+            assert exported.returncode == 0, exported.stderr[-2000:]
+            assert [t["id"] for t in json.loads(exported.stdout)["tickets (rt)"]] == [number]
+            erased = subprocess.run([*gdpr, "delete", "readme-rt"], cwd=PROJECT_ROOT, env=rt_env,
+                                    capture_output=True, text=True, timeout=300)
+            assert erased.returncode == 0, erased.stderr[-2000:]
+            assert json.loads(erased.stdout)["tickets (rt)"] == 1
+            with pytest.raises(TicketNotFound):
+                admin.get(number)
         finally:
             admin.close()
     finally:
