@@ -8,6 +8,9 @@ Two sets, each a KB folder and a question file (``{"id", "lang", "query", "expec
   (cross-lingual), on ``dev-prose``, the default-language articles rewritten as plain prose without
   front matter, tags or numbered steps, and on ``dev-guides``, the same merged per category into
   long guides with one section per article (stand-ins for a customer KB, derived from the dev set);
+- ``dev-customer``: ``eval/kb_customer_dev``, a second development KB in a customer's style (other
+  products, prose, FAQ, HTML, long guides, some articles only in Dutch or French) with questions in every
+  language and IT-adjacent off-topic questions the KB does not answer; written apart from the sealed set;
 - ``external``: ``eval/kb_external`` (sealed): a customer-style KB written apart, never used to tune.
 
 For each set, a throw-away index is built with the configured encoder (the import and the learned
@@ -41,6 +44,7 @@ from kb_index.search import DEFAULT_WEIGHTS, KbSearcher, RankingWeights, Signals
 
 DEFAULT_QUERIES = PROJECT_ROOT / "eval" / "kb" / "queries.jsonl"
 EXTERNAL = PROJECT_ROOT / "eval" / "kb_external"
+CUSTOMER_DEV = PROJECT_ROOT / "eval" / "kb_customer_dev"
 
 
 @dataclass(frozen=True)
@@ -289,7 +293,7 @@ def _guides(encoder: str, queries: list[Query], kb_dir: Path, target: Path, lang
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpdesk.evaluation.kb", description=__doc__.split("\n\n")[0])
     parser.add_argument("--encoder", help="encoder name (default: kb.encoder)")
-    parser.add_argument("--set", action="append", choices=("dev", "dev-en", "dev-prose", "dev-guides", "external"),
+    parser.add_argument("--set", action="append", choices=("dev", "dev-en", "dev-prose", "dev-guides", "dev-customer", "external"),
                         help="which sets (repeatable; default: all)")
     parser.add_argument("--explore", action="store_true", help="print the alternatives on the dev sets")
     parser.add_argument("--misses", action="store_true", help="list the product's misses (dev sets only)")
@@ -301,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     languages = list(settings.languages)
     kb_dir = settings.path(settings.kb.articles_dir)
     dev_queries = load_queries(DEFAULT_QUERIES)
-    sets = args.set or ["dev", "dev-en", "dev-prose", "dev-guides", "external"]
+    sets = args.set or ["dev", "dev-en", "dev-prose", "dev-guides", "dev-customer", "external"]
     methods = {**METHODS, "product": DEFAULT_WEIGHTS}
     print(f"encoder {encoder}; product ranking {DEFAULT_WEIGHTS}; no-answer threshold: quantile {QUANTILE} "
           f"of the off-topic calibration scores on each index (+{MARGIN}); "
@@ -316,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
                                          languages=languages),
             "dev-guides": lambda: _guides(encoder, dev_queries, kb_dir, Path(tmp) / "guides",
                                           settings.default_language, languages),
+            "dev-customer": lambda: prepare(encoder, load_queries(CUSTOMER_DEV / "queries.jsonl"),
+                                            CUSTOMER_DEV / "articles", languages=languages),
             "external": lambda: prepare(encoder, load_queries(EXTERNAL / "queries.jsonl"), EXTERNAL / "articles",
                                         languages=languages),
         }
@@ -325,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
                                "(no front matter, tags, summary or steps)",
                   "dev-guides": f"DEV: shipped '{settings.default_language}' articles merged per category into "
                                 "long guides, one section per article (questions re-targeted to the guide)",
+                  "dev-customer": "DEV: eval/kb_customer_dev (a second KB in a customer's style; IT-adjacent off-topic questions)",
                   "external": "SEALED: eval/kb_external (customer-style KB written apart; never used to tune)"}
         for name in sets:
             p = runs[name]()
