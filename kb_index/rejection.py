@@ -42,7 +42,8 @@ def calibration_questions(folder: Path = CALIBRATION_DIR) -> list[str]:
 
 
 def top_scores(searcher, questions: Sequence[str], weights=None, qvecs: np.ndarray | None = None) -> np.ndarray:
-    """The best fused article score of each question (``-inf`` for none); ``qvecs``: their embeddings."""
+    """The best article confidence of each question (``-inf`` for none, :meth:`KbSearcher.confidences`);
+    ``qvecs``: their embeddings."""
     if not questions or not searcher.index.docs:
         return np.zeros(0, dtype=np.float32)
     qvecs = searcher.embedder.encode(list(questions)) if qvecs is None else qvecs
@@ -50,7 +51,7 @@ def top_scores(searcher, questions: Sequence[str], weights=None, qvecs: np.ndarr
     for i, question in enumerate(questions):
         signals = searcher.signals(question, np.asarray(qvecs[i], dtype=np.float32))
         if len(signals.ids):
-            out[i] = float(searcher.fuse(signals, weights).max())
+            out[i] = searcher.best_confidence(signals, searcher.fuse(signals, weights), weights)
     return out
 
 

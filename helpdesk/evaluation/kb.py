@@ -152,18 +152,18 @@ def retarget(queries: list[Query], moved: dict[str, str]) -> list[Query]:
 
 
 METHODS = {  # the backends alone: plain cosine, plain BM25
-    "dense": RankingWeights(dense=1.0, lexical=0.0, code_boost=0.0, generality=0.0),
-    "bm25": RankingWeights(dense=0.0, lexical=1.0, code_boost=0.0, generality=0.0),
+    "dense": RankingWeights(dense=1.0, lexical=0.0, code_boost=0.0, generality=0.0, title=0.0, margin=0.0, sentence=0.0),
+    "bm25": RankingWeights(dense=0.0, lexical=1.0, code_boost=0.0, generality=0.0, title=0.0, margin=0.0, sentence=0.0),
 }
 
 
 def rankings(p: Prepared, weights: RankingWeights, depth: int = 10) -> list[tuple[list[str], float]]:
-    """Per question: the ranked article ids and the top fused score."""
+    """Per question: the ranked article ids and the best confidence (what the threshold applies to)."""
     out = []
     for s in p.signals:
         fused = p.searcher.fuse(s, weights)
         ranked = p.searcher.rank_articles(s, fused, depth)
-        out.append(([a for a, _ in ranked], float(fused[ranked[0][1]]) if ranked else float("-inf")))
+        out.append(([a for a, _ in ranked], p.searcher.best_confidence(s, fused, weights)))
     return out
 
 
@@ -174,7 +174,7 @@ def learned_threshold(p: Prepared, weights: RankingWeights, quantile: float = QU
                       per_language: bool | None = None) -> dict[str, float]:
     """The thresholds the product's rule learns for ``weights`` on this index: per question language,
     and under ``"all"`` the one over all languages."""
-    tops = np.array([float(p.searcher.fuse(s, weights).max()) if len(s.ids) else -np.inf for s in p.calibration])
+    tops = np.array([p.searcher.best_confidence(s, p.searcher.fuse(s, weights), weights) for s in p.calibration])
     langs = np.array(p.calibration_langs)
     out = {"all": threshold_from(tops, quantile, margin)}
     if PER_LANGUAGE if per_language is None else per_language:
@@ -266,6 +266,11 @@ EXPLORE_WEIGHTS = {
     "lex.25-g0": replace(DEFAULT_WEIGHTS, lexical=0.25, generality=0.0),
     "lex.5-g0": replace(DEFAULT_WEIGHTS, lexical=0.5, generality=0.0),
     "lex.25-g.5": replace(DEFAULT_WEIGHTS, lexical=0.25, generality=0.5),
+    "no-title": replace(DEFAULT_WEIGHTS, title=0.0),
+    "no-sent": replace(DEFAULT_WEIGHTS, sentence=0.0),
+    "no-t-s": replace(DEFAULT_WEIGHTS, title=0.0, sentence=0.0),
+    "margin.5": replace(DEFAULT_WEIGHTS, margin=0.5),
+    "sent.5": replace(DEFAULT_WEIGHTS, sentence=0.5),
 }
 EXPLORE_QUANTILES = (0.9, 0.95, 0.975, 1.0)
 

@@ -96,7 +96,7 @@ def test_the_threshold_is_learned_per_question_language_from_the_calibration_que
     sets = calibration_sets()
     assert set(rejection["thresholds"]) == set(sets) and rejection["questions"] == sum(map(len, sets.values()))
     for lang, questions in sets.items():
-        scores = [max(h.score for h in searcher.search(q, lang=lang, top_k=1, min_score=-10.0)) for q in questions]
+        scores = [max(h.confidence for h in searcher.search(q, lang=lang, top_k=3, min_score=-10.0)) for q in questions]
         expected = threshold_from(np.array(scores), QUANTILE)
         assert rejection["thresholds"][lang] == pytest.approx(expected, abs=2e-3), lang
         rejected = sum(s < rejection["thresholds"][lang] for s in scores) / len(scores)
