@@ -39,7 +39,8 @@ from core.settings import PROJECT_ROOT, load_settings
 from kb_index.embedders import get_embedder
 from kb_index.importer import import_kb
 from kb_index.index import build_index, load_index
-from kb_index.rejection import MARGIN, QUANTILE, calibration_questions, calibration_sets, threshold_from
+from kb_index.rejection import (MARGIN, QUANTILE, calibration_questions, calibration_sets, threshold_from,
+                                thresholds_per_language)
 from kb_index.search import DEFAULT_WEIGHTS, KbSearcher, RankingWeights, Signals
 
 DEFAULT_QUERIES = PROJECT_ROOT / "eval" / "kb" / "queries.jsonl"
@@ -178,7 +179,8 @@ def learned_threshold(p: Prepared, weights: RankingWeights, quantile: float = QU
     langs = np.array(p.calibration_langs)
     out = {"all": threshold_from(tops, quantile, margin)}
     if PER_LANGUAGE if per_language is None else per_language:
-        out.update({lang: threshold_from(tops[langs == lang], quantile, margin) for lang in set(p.calibration_langs)})
+        out.update(thresholds_per_language({lang: tops[langs == lang] for lang in dict.fromkeys(p.calibration_langs)},
+                                           quantile, margin))
     return out
 
 
