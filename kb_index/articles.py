@@ -52,6 +52,8 @@ MAX_PASSAGE_WORDS = 150      # a longer section is indexed in parts of about thi
 WHOLE_INTRO_WORDS = 60       # an introduction up to this long is part of the whole-article passage
 MAX_SUMMARY_CHARS = 220
 MAX_TITLE_TAGS = 6
+MAX_SENTENCES = 80           # sentences of one variant kept as evidence for the "no good answer" decision
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)(.*)\Z", re.S)
 _STEP = re.compile(r"^\s*(\d+)[.)]\s+(.*\S)\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)[\s#]*$")
@@ -108,6 +110,19 @@ class Article:
     def lexical_text(self) -> str:
         """The text used by the lexical (BM25) ranking (the technical section is not part of it)."""
         return " ".join((self.title, self.summary, " ".join(self.tags), self.body))
+
+    def sentences(self) -> list[str]:
+        """The sentences of the variant's text (introduction, steps, sections; not the technical
+        section), at most ``MAX_SENTENCES``, without list markers, each of three words or more: the
+        evidence a query's best-matching sentence is looked up in (:mod:`kb_index.evidence`)."""
+        lines = [self.intro, *self.steps, *(line for s in self.sections for line in s.text.splitlines())]
+        out: dict[str, None] = {}
+        for line in lines:
+            for unit in _SENTENCE_END.split(line or ""):
+                unit = _LIST_MARK.sub("", unit).strip()
+                if len(unit.split()) >= 3:
+                    out.setdefault(unit)
+        return list(out)[:MAX_SENTENCES]
 
     def passages(self) -> list[tuple[int, str]]:
         """``(section, text)`` of every indexed passage: ``-1`` for the whole article (always first)

@@ -3,7 +3,8 @@
 An index folder holds versioned builds ``v<n>/`` and a ``CURRENT`` file naming the live one, so a
 rebuild never disturbs a reader (the helpdesk service hot-reloads when ``CURRENT`` changes).
 Each build has ``manifest.json`` (encoder, dimension, index type, a checksum per article variant, the
-learned rejection threshold), ``docs.json``, ``vectors.npy`` and ``index.faiss``.
+learned rejection threshold), ``docs.json``, ``vectors.npy``, ``index.faiss`` and the embedded headings
+and sentences (:mod:`kb_index.evidence`).
 
 The index holds passages (:meth:`Article.passages`): every article variant's whole-article passage
 (its document carries the article: title, summary, steps, technical steps, sections), then one passage
@@ -34,6 +35,7 @@ import numpy as np
 from kb_index.articles import Article
 from kb_index.embedders.base import Embedder
 from kb_index.errors import EncoderMismatchError, IndexMissingError
+from kb_index.evidence import Evidence, build_evidence
 from kb_index.parallel import encode_all
 from kb_index.rejection import calibration_sets, learn_threshold, questions_checksum
 
@@ -101,6 +103,17 @@ def _previous_vectors(index_dir: Path, encoder: str) -> dict[str, tuple[str, np.
     return {d["key"]: (d.get("text_checksum", ""), vectors[i]) for i, d in enumerate(docs)}
 
 
+def _previous_evidence(index_dir: Path, encoder: str) -> Evidence | None:
+    """The evidence of the live build when it used the same encoder (its vectors are reused)."""
+    try:
+        build = current_build(index_dir)
+        if json.loads((build / MANIFEST).read_text(encoding="utf-8")).get("encoder") == encoder:
+            return Evidence.load(build)
+    except (IndexMissingError, OSError, ValueError):
+        pass
+    return None
+
+
 def _previous_calibration(index_dir: Path, checksum: str) -> np.ndarray | None:
     """The calibration questions' embeddings of the live build when they are the same questions
     embedded by the same encoder (``checksum``), so a rebuild does not embed them again."""
@@ -124,15 +137,16 @@ def passage_docs(articles: Sequence[Article]) -> tuple[list[dict], list[str]]:
     docs, texts = [], []
     for a in articles:
         for n, (section, text) in enumerate(a.passages()):
+            sec = a.sections[section] if section >= 0 else None
             if n == 0:
                 doc = asdict(a)
                 doc.pop("warnings", None)
                 doc.update(key=a.key, section=-1)
             else:
-                sec = a.sections[section] if section >= 0 else None
                 lexical = " ".join(p for p in (a.title, sec.title if sec else "", text) if p)
                 doc = {"id": a.id, "lang": a.lang, "category": a.category, "key": f"{a.key}#{n}",
                        "section": section, "lexical": lexical}
+            doc["heading"] = (sec.title if sec and sec.title else "") or a.title
             doc["text_checksum"] = _text_checksum(text)
             docs.append(doc)
             texts.append(text)
@@ -172,12 +186,15 @@ def build_index(
     elif progress:
         progress(0, 0)
 
+    evidence = build_evidence(articles, docs, embedder, _previous_evidence(index_dir, embedder.name))
+
     build_name = _new_build_name(index_dir)
     tmp = index_dir / f".{build_name}.tmp"
     tmp.mkdir()
     index = faiss_index_for(vectors, hnsw_threshold)
     faiss.write_index(index, str(tmp / "index.faiss"))
     np.save(tmp / "vectors.npy", vectors)
+    evidence.save(tmp)
     (tmp / "docs.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
     manifest = {
         "encoder": embedder.name,
@@ -191,7 +208,7 @@ def build_index(
     }
     questions = calibration_sets() if calibration is None else calibration
     checksum = questions_checksum(embedder.name, questions)
-    loaded = LoadedIndex(tmp, manifest, docs, vectors, index)
+    loaded = LoadedIndex(tmp, manifest, docs, vectors, index, evidence=evidence)
     manifest["rejection"] = learn_threshold(loaded, embedder, questions,  # sets loaded.generality
                                             question_vectors=_previous_calibration(index_dir, checksum))
     np.save(tmp / "generality.npy", loaded.generality)
@@ -230,6 +247,7 @@ class LoadedIndex:
     faiss_index: object
     generality: np.ndarray | None = None  # per passage: how close it comes to off-topic questions (rejection.py)
     question_vectors: np.ndarray | None = None  # the calibration questions' embeddings (at build time only)
+    evidence: Evidence | None = None  # headings and sentences (kb_index/evidence.py); None for an older build
 
 
 def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
@@ -249,4 +267,4 @@ def load_index(index_dir: Path, encoder_name: str) -> LoadedIndex:
     if hasattr(index, "hnsw"):
         index.hnsw.efSearch = HNSW_EF_SEARCH
     generality = np.load(build / "generality.npy") if (build / "generality.npy").is_file() else None
-    return LoadedIndex(build, manifest, docs, vectors, index, generality)
+    return LoadedIndex(build, manifest, docs, vectors, index, generality, evidence=Evidence.load(build))

@@ -3,9 +3,10 @@
 ``kb_index/calibration/offtopic.<lang>.txt`` hold generic questions no helpdesk KB answers (HR,
 facilities, travel, chit-chat, and IT-adjacent requests), one per line, in every supported language.
 They were written apart from every evaluation set. At the end of each build they are searched against
-the new index with the product's ranking; the threshold of each question language is the ``QUANTILE``
-of the best scores of that language's questions plus ``MARGIN``: a question must score like the top few percent of off-topic questions on THIS index before
-an article is offered. The same questions give each passage its "generality" (the mean cosine of
+the new index with the product's ranking; the threshold of each question language is the median
+best score of that language's questions plus the ``QUANTILE`` of every question's best score above its
+language's median, plus ``MARGIN`` (:func:`thresholds_per_language`): a question must score like the
+top few percent of off-topic questions on THIS index before an article is offered. The same questions give each passage its "generality" (the mean cosine of
 its closest off-topic questions), which the ranking subtracts from the cosine: a passage that is
 close to everything ranks lower and cannot carry an off-topic question over the threshold. A KB of prose in one language, where every score is lower, gets a lower
 threshold; a KB whose articles attract everything gets a higher one. ``QUANTILE`` and ``MARGIN``
@@ -42,7 +43,8 @@ def calibration_questions(folder: Path = CALIBRATION_DIR) -> list[str]:
 
 
 def top_scores(searcher, questions: Sequence[str], weights=None, qvecs: np.ndarray | None = None) -> np.ndarray:
-    """The best fused article score of each question (``-inf`` for none); ``qvecs``: their embeddings."""
+    """The best article confidence of each question (``-inf`` for none, :meth:`KbSearcher.confidences`);
+    ``qvecs``: their embeddings."""
     if not questions or not searcher.index.docs:
         return np.zeros(0, dtype=np.float32)
     qvecs = searcher.embedder.encode(list(questions)) if qvecs is None else qvecs
@@ -50,7 +52,7 @@ def top_scores(searcher, questions: Sequence[str], weights=None, qvecs: np.ndarr
     for i, question in enumerate(questions):
         signals = searcher.signals(question, np.asarray(qvecs[i], dtype=np.float32))
         if len(signals.ids):
-            out[i] = float(searcher.fuse(signals, weights).max())
+            out[i] = searcher.best_confidence(signals, searcher.fuse(signals, weights), weights)
     return out
 
 
@@ -59,6 +61,23 @@ def threshold_from(scores: np.ndarray, quantile: float = QUANTILE, margin: float
     if not len(finite):
         return FALLBACK_THRESHOLD
     return float(np.quantile(finite, quantile)) + margin
+
+
+def thresholds_per_language(scores: dict[str, np.ndarray], quantile: float = QUANTILE,
+                            margin: float = MARGIN) -> dict[str, float]:
+    """The threshold of each question language: that language's median calibration score plus the
+    ``quantile`` of all languages' scores, each taken from its own language's median (+ ``margin``).
+
+    The languages' scores differ in level (a question in another language than the articles scores
+    lower), hardly in spread; the level is the language's own, the tail is learned from every
+    question at once, which is steadier than the few top scores of one language."""
+    finite = {lang: s[np.isfinite(s)] for lang, s in scores.items()}
+    finite = {lang: s for lang, s in finite.items() if len(s)}
+    if not finite:
+        return {lang: FALLBACK_THRESHOLD for lang in scores}
+    medians = {lang: float(np.median(s)) for lang, s in finite.items()}
+    tail = float(np.quantile(np.concatenate([s - medians[lang] for lang, s in finite.items()]), quantile))
+    return {lang: medians[lang] + tail + margin if lang in medians else FALLBACK_THRESHOLD for lang in scores}
 
 
 def generality(vectors: np.ndarray, question_vectors: np.ndarray, k: int = GENERALITY_K,
@@ -106,7 +125,8 @@ def learn_threshold(index, embedder, questions: dict[str, Sequence[str]], weight
         start += len(qs)
     everything = np.concatenate(list(scores.values()))
     return {"threshold": round(threshold_from(everything, quantile, margin), 4),
-            "thresholds": {lang: round(threshold_from(s, quantile, margin), 4) for lang, s in scores.items()},
+            "thresholds": {lang: round(t, 4) for lang, t in thresholds_per_language(scores, quantile, margin).items()},
             "questions": len(everything),
-            "rule": f"per question language: quantile {quantile} of the off-topic calibration scores + {margin}",
+            "rule": f"per question language: its median off-topic calibration score + the quantile {quantile} "
+                    f"of all languages' scores from their medians + {margin}",
             "offtopic_max": round(float(everything.max()), 4), "offtopic_median": round(float(np.median(everything)), 4)}

@@ -10,21 +10,29 @@ matched (``section``, ``section_text``) and carries the article's ``technical_st
 Score of a passage (the article takes its best passage)::
 
     score = dense_weight * (cosine - generality_weight * generality) + lexical_weight * bm25 / (bm25 + saturation)
-            + code_boost * [shared error code]
+            + code_boost * [shared error code] + title_weight * cosine(query, the passage's heading)
 
 where a passage's generality, computed at build time, is how close it comes to off-topic questions
 (:mod:`kb_index.rejection`), minus its mean over the index: the per-index normalisation of the dense score.
 
 A query in another language than the article shares no words with it and gets no lexical bonus, so
-the dense score alone decides there. The "no good answer" threshold is learned per index at build
-time from off-topic questions (:mod:`kb_index.rejection`); ``min_score`` overrides it. Small KBs are
+the dense score alone decides there. An article is offered when its confidence reaches the "no good
+answer" threshold::
+
+    confidence = score + margin_weight * (score - best score of any other article, when positive)
+                 + sentence_weight * best cosine(query, one sentence of the article)
+
+(a question an article answers usually stands out from the other articles and matches one of its
+sentences closely; an IT question the KB does not cover is about as close to several articles and
+matches none of their sentences). The threshold is learned per index at build time from off-topic
+questions (:mod:`kb_index.rejection`); ``min_score`` overrides it. Small KBs are
 scored exhaustively (exact); above ``kb.hnsw_threshold`` the candidates are the HNSW neighbours plus
 the best lexical matches, then scored exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -37,6 +45,7 @@ FALLBACK_THRESHOLD = 0.43  # for an index built before thresholds were learned (
 # threads made it 8x slower (14 ms instead of 1.8 ms at 10,000 variants; at 1,000 variants a search
 # took p50 8 ms instead of 2 while a Rasa training kept one core busy). The limit costs 0.01 ms.
 ANN_CANDIDATES = 200
+CONFIDENCE_SPARE = 3  # articles ranked beyond top_k, offered when a better-ranked one lacks confidence
 LEXICAL_CANDIDATES = 200
 
 __all__ = ["DEFAULT_WEIGHTS", "Hit", "KbSearcher", "RankingWeights", "Signals", "error_codes", "tokenize"]
@@ -52,6 +61,9 @@ class RankingWeights:
     code_boost: float = 0.5
     category_boost: float = 0.1  # for the category the NLU recognised; breaks near-ties, never passes the threshold
     generality: float = 1.0      # times a passage's generality (kb_index/rejection.py) taken off its cosine
+    title: float = 0.2           # times the cosine with the passage's heading (kb_index/evidence.py)
+    margin: float = 0.0          # confidence: times the lead of the best article over the next one
+    sentence: float = 0.35       # confidence: times the best cosine with one sentence of the article
 
 
 DEFAULT_WEIGHTS = RankingWeights()
@@ -59,12 +71,15 @@ DEFAULT_WEIGHTS = RankingWeights()
 
 @dataclass(frozen=True)
 class Signals:
-    """Per candidate variant: its document index, cosine similarity, raw BM25 and error-code match."""
+    """Per candidate variant: its document index, cosine similarity, raw BM25, error-code match and
+    cosine with its heading; and the query's embedding."""
 
     ids: np.ndarray
     dense: np.ndarray
     bm25: np.ndarray
     code: np.ndarray
+    title: np.ndarray | None = None
+    query: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,7 @@ class Hit:
     section: str = ""                       # the heading of the section that matched ("" for the whole article)
     section_text: str = ""                  # that section's text, shown first
     section_steps: tuple[str, ...] = ()     # that section's numbered steps
+    confidence: float = 0.0                 # what the "no good answer" threshold was applied to
 
 
 def _lexical_text(doc: dict) -> str:
@@ -113,6 +129,9 @@ class KbSearcher:
             if "title" in doc:
                 self._variants.setdefault(doc["id"], {})[doc["lang"]] = i
         self._max_variants = max(passages.values(), default=1)  # passages per article, all languages
+        numbers: dict[str, int] = {}
+        self._article_of = np.array([numbers.setdefault(doc["id"], len(numbers)) for doc in index.docs], dtype=np.int64)
+        self._load_evidence(getattr(index, "evidence", None))
         self._category_ids: dict[str, int] = {}
         self._category_of = np.array([self._category_ids.setdefault(doc["category"], len(self._category_ids))
                                       for doc in index.docs], dtype=np.int32)
@@ -121,6 +140,46 @@ class KbSearcher:
             from threadpoolctl import ThreadpoolController
 
             self._blas_limit = ThreadpoolController().limit
+
+    def _load_evidence(self, evidence) -> None:
+        """Headings as one matrix (one row per distinct heading), the headings each passage is compared
+        with, and the sentence rows per article.
+
+        A section's passages are compared with the section's heading; the other passages with the
+        article's title in every language it is written in (the mean cosine: a title in one language
+        can resemble the question by its words only, the translations keep the meaning)."""
+        n = len(self.index.docs)
+        self._heading_group = np.full(n, -1, dtype=np.int64)
+        self._group_members = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.ones(0, np.float32))
+        self._headings = np.zeros((0, self.index.vectors.shape[1] if len(self.index.vectors) else 1), np.float32)
+        self._evidence = None
+        self._sentence_rows: dict[str, np.ndarray] = {}
+        if evidence is None or not len(evidence.rows):
+            return
+        self._evidence = np.asarray(evidence.vectors, dtype=np.float32)
+        rows = np.array([doc.get("heading_row", -1) for doc in self.index.docs], dtype=np.int64)
+        distinct, positions = np.unique(rows[rows >= 0], return_inverse=True)
+        heading_of = np.full(n, -1, dtype=np.int64)
+        heading_of[rows >= 0] = positions
+        self._headings = np.ascontiguousarray(self._evidence[distinct])
+        groups: dict[tuple, set[int]] = {}
+        numbers: dict[tuple, int] = {}
+        for i, doc in enumerate(self.index.docs):
+            if heading_of[i] < 0:
+                continue
+            section = int(doc.get("section", -1))
+            key = (doc["id"], -1) if section < 0 else (doc["id"], section, doc["lang"])
+            groups.setdefault(key, set()).add(int(heading_of[i]))
+            self._heading_group[i] = numbers.setdefault(key, len(numbers))
+        group_ids = [g for g, members in enumerate(groups.values()) for _ in members]
+        member_ids = [m for members in groups.values() for m in sorted(members)]
+        counts = np.array([len(members) for members in groups.values()], dtype=np.float32)
+        self._group_members = (np.asarray(group_ids, np.int64), np.asarray(member_ids, np.int64), counts)
+        sentences: dict[str, list[int]] = {}
+        for i, row in enumerate(evidence.rows):
+            if row["kind"] == "sentence":
+                sentences.setdefault(row["id"], []).append(i)
+        self._sentence_rows = {a: np.asarray(r, dtype=np.int64) for a, r in sentences.items()}
 
     @property
     def threshold(self) -> float:
@@ -158,11 +217,14 @@ class KbSearcher:
         ranking = fused
         if category:
             same = self._category_of[signals.ids] == self._category_ids.get(category, -1)
-            ranking = np.where(fused >= min_score, fused + self.weights.category_boost * same, fused)
-        best = self.rank_articles(signals, ranking, top_k, min_score, exclude)
+            ranking = fused + self.weights.category_boost * same
+        ranked = self.rank_articles(signals, ranking, top_k + CONFIDENCE_SPARE, exclude=exclude)
+        confidence = self.confidences(signals, fused, [j for _, j in ranked])
+        best = [(a, j, float(c)) for (a, j), c in zip(ranked, confidence) if c >= min_score][:top_k]
         lexical = self._lexical(signals)
-        return [self._hit(a, lang, int(signals.ids[j]), float(fused[j]), float(signals.dense[j]), float(lexical[j]),
-                          bool(signals.code[j])) for a, j in best]
+        return [replace(self._hit(a, lang, int(signals.ids[j]), float(fused[j]), float(signals.dense[j]),
+                                  float(lexical[j]), bool(signals.code[j])), confidence=round(c, 4))
+                for a, j, c in best]
 
     def signals(self, query: str, qvec: np.ndarray) -> Signals:
         """The dense, BM25 and error-code signals of the candidate variants for one query."""
@@ -179,7 +241,13 @@ class KbSearcher:
         code = np.zeros(len(self.index.docs), dtype=bool)
         for hit_ids in code_ids:
             code[hit_ids] = True
-        return Signals(ids, dense.astype(np.float32), np.clip(raw[ids], 0, None), code[ids])
+        title = np.zeros(len(ids), dtype=np.float32)
+        if len(self._headings):
+            group_ids, member_ids, counts = self._group_members
+            per_group = np.bincount(group_ids, weights=(self._headings @ qvec)[member_ids], minlength=len(counts)) / counts
+            group = self._heading_group[ids]
+            title[group >= 0] = per_group[group[group >= 0]]
+        return Signals(ids, dense.astype(np.float32), np.clip(raw[ids], 0, None), code[ids], title, qvec)
 
     def _lexical(self, signals: Signals, weights: RankingWeights | None = None) -> np.ndarray:
         w = weights or self.weights
@@ -189,7 +257,38 @@ class KbSearcher:
         """The fused score of every candidate variant (see the module docstring)."""
         w = weights or self.weights
         dense = signals.dense - w.generality * self._generality[signals.ids] if w.generality else signals.dense
-        return w.dense * dense + w.lexical * self._lexical(signals, w) + w.code_boost * signals.code
+        fused = w.dense * dense + w.lexical * self._lexical(signals, w) + w.code_boost * signals.code
+        if w.title and signals.title is not None:
+            fused = fused + w.title * signals.title
+        return fused
+
+    def confidences(self, signals: Signals, fused: np.ndarray, positions: list[int],
+                    weights: RankingWeights | None = None) -> np.ndarray:
+        """The confidence (module docstring) of the articles whose best variants are at ``positions``."""
+        w = weights or self.weights
+        if not len(positions):
+            return np.zeros(0, dtype=np.float32)
+        articles = self._article_of[signals.ids]
+        best = int(np.argmax(fused))
+        others = fused[articles != articles[best]]
+        lead = float(fused[best] - (others.max() if len(others) else fused[best]))
+        out = np.array([float(fused[j]) for j in positions], dtype=np.float32)
+        if w.margin:
+            out += np.array([w.margin * lead if articles[j] == articles[best] else 0.0 for j in positions], np.float32)
+        if w.sentence and self._evidence is not None and signals.query is not None:
+            for n, j in enumerate(positions):
+                rows = self._sentence_rows.get(self.index.docs[signals.ids[j]]["id"])
+                if rows is not None and len(rows):
+                    out[n] += w.sentence * float((self._evidence[rows] @ signals.query).max())
+        return out
+
+    def best_confidence(self, signals: Signals, fused: np.ndarray, weights: RankingWeights | None = None,
+                        depth: int = 3) -> float:
+        """The highest confidence among the ``depth`` best articles (``-inf`` when there is none)."""
+        ranked = self.rank_articles(signals, fused, depth)
+        if not ranked:
+            return float("-inf")
+        return float(self.confidences(signals, fused, [j for _, j in ranked], weights).max())
 
     def rank_articles(self, signals: Signals, fused: np.ndarray, top_k: int, min_score: float = float("-inf"),
                       exclude: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, int]]:

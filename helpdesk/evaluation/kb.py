@@ -8,6 +8,9 @@ Two sets, each a KB folder and a question file (``{"id", "lang", "query", "expec
   (cross-lingual), on ``dev-prose``, the default-language articles rewritten as plain prose without
   front matter, tags or numbered steps, and on ``dev-guides``, the same merged per category into
   long guides with one section per article (stand-ins for a customer KB, derived from the dev set);
+- ``dev-customer``: ``eval/kb_customer_dev``, a second development KB in a customer's style (other
+  products, prose, FAQ, HTML, long guides, some articles only in Dutch or French) with questions in every
+  language and IT-adjacent off-topic questions the KB does not answer; written apart from the sealed set;
 - ``external``: ``eval/kb_external`` (sealed): a customer-style KB written apart, never used to tune.
 
 For each set, a throw-away index is built with the configured encoder (the import and the learned
@@ -36,11 +39,13 @@ from core.settings import PROJECT_ROOT, load_settings
 from kb_index.embedders import get_embedder
 from kb_index.importer import import_kb
 from kb_index.index import build_index, load_index
-from kb_index.rejection import MARGIN, QUANTILE, calibration_questions, calibration_sets, threshold_from
+from kb_index.rejection import (MARGIN, QUANTILE, calibration_questions, calibration_sets, threshold_from,
+                                thresholds_per_language)
 from kb_index.search import DEFAULT_WEIGHTS, KbSearcher, RankingWeights, Signals
 
 DEFAULT_QUERIES = PROJECT_ROOT / "eval" / "kb" / "queries.jsonl"
 EXTERNAL = PROJECT_ROOT / "eval" / "kb_external"
+CUSTOMER_DEV = PROJECT_ROOT / "eval" / "kb_customer_dev"
 
 
 @dataclass(frozen=True)
@@ -148,18 +153,18 @@ def retarget(queries: list[Query], moved: dict[str, str]) -> list[Query]:
 
 
 METHODS = {  # the backends alone: plain cosine, plain BM25
-    "dense": RankingWeights(dense=1.0, lexical=0.0, code_boost=0.0, generality=0.0),
-    "bm25": RankingWeights(dense=0.0, lexical=1.0, code_boost=0.0, generality=0.0),
+    "dense": RankingWeights(dense=1.0, lexical=0.0, code_boost=0.0, generality=0.0, title=0.0, margin=0.0, sentence=0.0),
+    "bm25": RankingWeights(dense=0.0, lexical=1.0, code_boost=0.0, generality=0.0, title=0.0, margin=0.0, sentence=0.0),
 }
 
 
 def rankings(p: Prepared, weights: RankingWeights, depth: int = 10) -> list[tuple[list[str], float]]:
-    """Per question: the ranked article ids and the top fused score."""
+    """Per question: the ranked article ids and the best confidence (what the threshold applies to)."""
     out = []
     for s in p.signals:
         fused = p.searcher.fuse(s, weights)
         ranked = p.searcher.rank_articles(s, fused, depth)
-        out.append(([a for a, _ in ranked], float(fused[ranked[0][1]]) if ranked else float("-inf")))
+        out.append(([a for a, _ in ranked], p.searcher.best_confidence(s, fused, weights)))
     return out
 
 
@@ -170,11 +175,12 @@ def learned_threshold(p: Prepared, weights: RankingWeights, quantile: float = QU
                       per_language: bool | None = None) -> dict[str, float]:
     """The thresholds the product's rule learns for ``weights`` on this index: per question language,
     and under ``"all"`` the one over all languages."""
-    tops = np.array([float(p.searcher.fuse(s, weights).max()) if len(s.ids) else -np.inf for s in p.calibration])
+    tops = np.array([p.searcher.best_confidence(s, p.searcher.fuse(s, weights), weights) for s in p.calibration])
     langs = np.array(p.calibration_langs)
     out = {"all": threshold_from(tops, quantile, margin)}
     if PER_LANGUAGE if per_language is None else per_language:
-        out.update({lang: threshold_from(tops[langs == lang], quantile, margin) for lang in set(p.calibration_langs)})
+        out.update(thresholds_per_language({lang: tops[langs == lang] for lang in dict.fromkeys(p.calibration_langs)},
+                                           quantile, margin))
     return out
 
 
@@ -262,6 +268,11 @@ EXPLORE_WEIGHTS = {
     "lex.25-g0": replace(DEFAULT_WEIGHTS, lexical=0.25, generality=0.0),
     "lex.5-g0": replace(DEFAULT_WEIGHTS, lexical=0.5, generality=0.0),
     "lex.25-g.5": replace(DEFAULT_WEIGHTS, lexical=0.25, generality=0.5),
+    "no-title": replace(DEFAULT_WEIGHTS, title=0.0),
+    "no-sent": replace(DEFAULT_WEIGHTS, sentence=0.0),
+    "no-t-s": replace(DEFAULT_WEIGHTS, title=0.0, sentence=0.0),
+    "margin.5": replace(DEFAULT_WEIGHTS, margin=0.5),
+    "sent.5": replace(DEFAULT_WEIGHTS, sentence=0.5),
 }
 EXPLORE_QUANTILES = (0.9, 0.95, 0.975, 1.0)
 
@@ -289,7 +300,7 @@ def _guides(encoder: str, queries: list[Query], kb_dir: Path, target: Path, lang
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpdesk.evaluation.kb", description=__doc__.split("\n\n")[0])
     parser.add_argument("--encoder", help="encoder name (default: kb.encoder)")
-    parser.add_argument("--set", action="append", choices=("dev", "dev-en", "dev-prose", "dev-guides", "external"),
+    parser.add_argument("--set", action="append", choices=("dev", "dev-en", "dev-prose", "dev-guides", "dev-customer", "external"),
                         help="which sets (repeatable; default: all)")
     parser.add_argument("--explore", action="store_true", help="print the alternatives on the dev sets")
     parser.add_argument("--misses", action="store_true", help="list the product's misses (dev sets only)")
@@ -301,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     languages = list(settings.languages)
     kb_dir = settings.path(settings.kb.articles_dir)
     dev_queries = load_queries(DEFAULT_QUERIES)
-    sets = args.set or ["dev", "dev-en", "dev-prose", "dev-guides", "external"]
+    sets = args.set or ["dev", "dev-en", "dev-prose", "dev-guides", "dev-customer", "external"]
     methods = {**METHODS, "product": DEFAULT_WEIGHTS}
     print(f"encoder {encoder}; product ranking {DEFAULT_WEIGHTS}; no-answer threshold: quantile {QUANTILE} "
           f"of the off-topic calibration scores on each index (+{MARGIN}); "
@@ -316,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
                                          languages=languages),
             "dev-guides": lambda: _guides(encoder, dev_queries, kb_dir, Path(tmp) / "guides",
                                           settings.default_language, languages),
+            "dev-customer": lambda: prepare(encoder, load_queries(CUSTOMER_DEV / "queries.jsonl"),
+                                            CUSTOMER_DEV / "articles", languages=languages),
             "external": lambda: prepare(encoder, load_queries(EXTERNAL / "queries.jsonl"), EXTERNAL / "articles",
                                         languages=languages),
         }
@@ -325,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
                                "(no front matter, tags, summary or steps)",
                   "dev-guides": f"DEV: shipped '{settings.default_language}' articles merged per category into "
                                 "long guides, one section per article (questions re-targeted to the guide)",
+                  "dev-customer": "DEV: eval/kb_customer_dev (a second KB in a customer's style; IT-adjacent off-topic questions)",
                   "external": "SEALED: eval/kb_external (customer-style KB written apart; never used to tune)"}
         for name in sets:
             p = runs[name]()

@@ -20,7 +20,8 @@ def test_rebuild_reembeds_only_changed_articles(tmp_path, fake_embedder):
     calls = fake_embedder.calls
     second = build_index(load_articles(kb), fake_embedder, index_dir)
     assert (second.embedded, second.reused) == (1, 4)
-    assert fake_embedder.calls == calls + 1  # the calibration questions are not embedded again
+    # the changed passage and its new heading; the calibration questions and the rest are not embedded again
+    assert fake_embedder.calls == calls + 2
     manifest = json.loads((current_build(index_dir) / "manifest.json").read_text())
     assert manifest["encoder"] == "fake-bow" and manifest["count"] == 5
     assert manifest["index_type"] == "IndexFlatIP"
@@ -110,3 +111,20 @@ def test_manifest_has_a_checksum_per_article_and_the_encoder(tmp_path, fake_embe
     manifest = read_manifest(tmp_path / "index")
     assert manifest["checksums"] == {a.key: a.checksum for a in articles}
     assert (manifest["encoder"], manifest["dimension"]) == ("fake-bow", 64)
+
+
+def test_headings_and_sentences_are_kept_as_evidence(tmp_path, fake_embedder):
+    from kb_index.evidence import HEADING, SENTENCE
+
+    write_article(tmp_path, "spooler", "en", "Printing stops",
+                  steps=("Restart the print spooler service.", "Clear the print queue in settings."))
+    build_index(load_articles(tmp_path), fake_embedder, tmp_path / "index")
+    loaded = load_index(tmp_path / "index", "fake-bow")
+    rows = loaded.evidence.rows
+    assert [rows[d["heading_row"]]["kind"] for d in loaded.docs] == [HEADING] * len(loaded.docs)
+    sentences = [i for i, r in enumerate(rows) if r["kind"] == SENTENCE]
+    assert len(sentences) == 2 and all(rows[i]["id"] == "spooler" for i in sentences)
+    expected = fake_embedder.encode(["Clear the print queue in settings."])[0]
+    assert any(np.allclose(loaded.evidence.vectors[i], expected, atol=1e-6) for i in sentences)
+    heading = fake_embedder.encode(["Printing stops"])[0]
+    assert np.allclose(loaded.evidence.vectors[loaded.docs[0]["heading_row"]], heading, atol=1e-6)

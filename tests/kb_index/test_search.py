@@ -47,6 +47,57 @@ def test_threshold_exclude_and_empty_query(small_kb):
     assert small_kb.search("   ") == []
 
 
+def test_heading_cosine_is_part_of_the_score(small_kb, fake_embedder):
+    from dataclasses import replace
+
+    query = "vpn does not connect"
+    q = fake_embedder.encode([query])[0]
+    signals = small_kb.signals(query, q)
+    vpn = [j for j, i in enumerate(signals.ids) if small_kb.index.docs[i]["key"] == "vpn.en"][0]
+    assert signals.title[vpn] == pytest.approx(float(fake_embedder.encode(["VPN does not connect"])[0] @ q), abs=1e-6)
+    without = small_kb.fuse(signals, replace(small_kb.weights, title=0.0))
+    assert small_kb.fuse(signals)[vpn] == pytest.approx(without[vpn] + small_kb.weights.title * signals.title[vpn])
+
+
+@pytest.fixture
+def sentence_kb(tmp_path, fake_embedder):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    write_article(kb, "spooler", "en", "Printing stops", steps=("Restart the print spooler service.",
+                                                              "Empty the queue from the settings page."))
+    write_article(kb, "toner", "en", "Printing is faint", steps=("Order a new toner cartridge.",
+                                                               "Shake the cartridge before inserting it."))
+    build_index(load_articles(kb), fake_embedder, tmp_path / "index")
+    return KbSearcher(load_index(tmp_path / "index", fake_embedder.name), fake_embedder)
+
+
+def test_confidence_adds_the_best_matching_sentence_of_each_article(sentence_kb, fake_embedder):
+    from dataclasses import replace
+
+    query = "restart the spooler service"
+    q = fake_embedder.encode([query])[0]
+    signals = sentence_kb.signals(query, q)
+    fused = sentence_kb.fuse(signals)
+    ranked = sentence_kb.rank_articles(signals, fused, 2)
+    plain = sentence_kb.confidences(signals, fused, [j for _, j in ranked], replace(sentence_kb.weights, sentence=0.0))
+    got = sentence_kb.confidences(signals, fused, [j for _, j in ranked])
+    reference = {}
+    for a, sentence in (("spooler", "Restart the print spooler service."), ("spooler", "Empty the queue from the settings page."),
+                        ("toner", "Order a new toner cartridge."), ("toner", "Shake the cartridge before inserting it.")):
+        reference[a] = max(reference.get(a, -1.0), float(fake_embedder.encode([sentence])[0] @ q))
+    for n, (article, _) in enumerate(ranked):
+        assert got[n] == pytest.approx(plain[n] + sentence_kb.weights.sentence * reference[article], abs=1e-5)
+    assert ranked[0][0] == "spooler"
+
+
+def test_an_article_is_offered_by_its_confidence(sentence_kb):
+    hit = sentence_kb.search("restart the spooler service", top_k=1, min_score=-10)[0]
+    between = (hit.score + hit.confidence) / 2  # above its score, at or under its confidence
+    assert hit.confidence > hit.score
+    assert [h.article_id for h in sentence_kb.search("restart the spooler service", top_k=1, min_score=between)] == ["spooler"]
+    assert sentence_kb.search("restart the spooler service", top_k=1, min_score=hit.confidence + 0.01) == []
+
+
 def _many_variants_searcher(n_articles=400, seed=0):
     """A searcher over ``n_articles`` articles of 1-3 variants (no faiss, no encoder: only ranking is used)."""
     from pathlib import Path
