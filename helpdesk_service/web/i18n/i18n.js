@@ -14,7 +14,7 @@
   var languages = (root.getAttribute("data-languages") || "").split(/\s+/).filter(Boolean);
   var defaultLanguage = root.getAttribute("data-default-language") || languages[0];
   var storeKey = root.getAttribute("data-i18n-store");
-  var files = {}, texts = {}, current = defaultLanguage, listeners = [];
+  var files = {}, texts = {}, current = defaultLanguage, listeners = [], switched = false;
 
   function supported(language) { return typeof language === "string" && languages.indexOf(language) >= 0; }
   function stored(key) {
@@ -79,6 +79,7 @@
     }, function (e) {
       if (window.console) window.console.error(e);   // the page keeps the texts it has
     }).then(function () {
+      switched = true;
       listeners.forEach(function (fn) { fn(current); });
       return current;
     });
@@ -148,8 +149,12 @@
     label: label, apply: apply, date: date, number: number, percent: percent, languageName: languageName,
     errorText: errorText, failure: failure, store: store,
     language: function () { return current; },
-    /* fn(language) after each switch, the first included (staff pages switch as soon as this script runs) */
-    onChange: function (fn) { listeners.push(fn); }
+    /* fn(language) after each switch, the first included: at once when the page has already switched
+     * (the staff pages switch as soon as this script runs; their own script may come after that) */
+    onChange: function (fn) {
+      listeners.push(fn);
+      if (switched) fn(current);
+    }
   };
   if (storeKey) window.I18n.ready = use(choose(storeKey));
 })();
