@@ -197,7 +197,9 @@
   }
   function act(path, body) {
     showError(null);
-    return api("POST", "/chats/" + openId + path, body).then(function () { pollChat(); loadQueue(); }).catch(showError);
+    // resolves true when done, false when refused (the error is shown; what the agent typed stays)
+    return api("POST", "/chats/" + openId + path, body).then(function () { pollChat(); loadQueue(); return true; },
+                                                             function (e) { showError(e); return false; });
   }
   $("take").addEventListener("click", function () { act("/take"); });
   $("handback").addEventListener("click", function () { act("/handback"); });
@@ -211,13 +213,14 @@
     event.preventDefault();
     var text = $("reply").value.trim();
     if (!text) return;
-    act("/reply", { text: text }).then(function () { $("reply").value = ""; });
+    // emptied once sent, unless the agent typed the next one meanwhile (the user may see it before we do)
+    act("/reply", { text: text }).then(function (done) { if (done && $("reply").value.trim() === text) $("reply").value = ""; });
   });
   $("note-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var text = $("note").value.trim();
     if (!text) return;
-    act("/note", { text: text }).then(function () { $("note").value = ""; });
+    act("/note", { text: text }).then(function (done) { if (done && $("note").value.trim() === text) $("note").value = ""; });
   });
   var cannedTexts = {};
   function loadCanned(lang) {
