@@ -45,8 +45,11 @@
   }
 
   function applyLanguage() {
-    // the texts of the language (page and picker), then the log again in it
-    return I18n.use(uiLang).then(renderAll);
+    // the texts of the language (page and picker), then the log and the status line again in it
+    return I18n.use(uiLang).then(function () {
+      renderAll();
+      if (statusLine.dataset.state) setStatus(statusLine.dataset.state);
+    });
   }
 
   /* ---- rendering: text only ---- */
@@ -326,8 +329,5 @@
   socket.on("connect_error", function () { setStatus("offline"); });
 
   renderAll();
-  applyLanguage().then(function () {
-    setStatus(statusLine.dataset.state);   // its text in the language now loaded
-    window.helpdeskChatReady = true;
-  });
+  applyLanguage().then(function () { window.helpdeskChatReady = true; });
 })();

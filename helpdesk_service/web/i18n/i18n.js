@@ -67,18 +67,25 @@
     });
   }
 
-  /* switch the page to `language`: its texts, <html lang>, the pickers; then the page's own listeners */
+  /* switch the page to `language`: its texts, <html lang>, the pickers; then the page's own listeners.
+   * Only the latest switch asked for is applied (an earlier one may load after it). */
+  var asked = 0;
   function use(language) {
     if (!supported(language)) language = defaultLanguage;
+    var mine = ++asked;
     return load(language).then(function (data) {
+      if (mine !== asked) return false;
       texts = data;
       current = language;
       root.lang = language;
       apply(document);
       each(document, "select[data-i18n-languages]", function (select) { select.value = language; });
+      return true;
     }, function (e) {
       if (window.console) window.console.error(e);   // the page keeps the texts it has
-    }).then(function () {
+      return mine === asked;
+    }).then(function (latest) {
+      if (!latest) return current;
       switched = true;
       listeners.forEach(function (fn) { fn(current); });
       return current;
