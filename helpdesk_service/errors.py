@@ -1,6 +1,8 @@
 """Errors of the packages below, translated to HTTP answers once: one table, one handler.
 
-Every error answer is JSON ``{"detail": "..."}``; 503s are logged (the backend or index is down).
+Every error answer is JSON ``{"detail": "...", "code": "..."}``: ``detail`` says what went wrong in
+English, ``code`` names the kind of error, stable, for the web pages to show a text in the reader's
+language (``errors.<code>`` in helpdesk_service/web/i18n/). 503s are logged (the backend or index is down).
 """
 
 from __future__ import annotations
@@ -25,33 +27,33 @@ from kb_index.errors import KbError
 
 log = logging.getLogger(__name__)
 
-# exception class -> (HTTP status, fixed message or None to use str(exc)); first match wins (subclasses first)
-STATUS: list[tuple[type[Exception], int, str | None]] = [
-    (TicketNotFound, 404, None),
-    (InvalidTicket, 422, None),
-    (BackendUnavailable, 503, "the ticket system is unavailable, try again later"),
-    (KbError, 503, None),                     # IndexMissingError and the other KB errors
-    (AccountNotFound, 404, None),
-    (AccountExists, 409, None),
-    (InvalidAccount, 422, None),
-    (HandoffNotFound, 404, None),
-    (HandoffConflict, 409, None),
-    (HandoffForbidden, 403, None),
-    (InvalidHandoff, 422, None),
-    (ItemNotFound, 404, None),
-    (ArticleNotFound, 404, None),
-    (ArticleError, 422, None),
-    (TrainingError, 422, None),
-    (DeliveryFailed, 502, "the message could not be delivered: the chat server cannot be reached"),
+# exception class -> (HTTP status, code, fixed message or None to use str(exc)); first match wins (subclasses first)
+STATUS: list[tuple[type[Exception], int, str, str | None]] = [
+    (TicketNotFound, 404, "ticket_not_found", None),
+    (InvalidTicket, 422, "invalid_ticket", None),
+    (BackendUnavailable, 503, "backend_unavailable", "the ticket system is unavailable, try again later"),
+    (KbError, 503, "kb_unavailable", None),                     # IndexMissingError and the other KB errors
+    (AccountNotFound, 404, "account_not_found", None),
+    (AccountExists, 409, "account_exists", None),
+    (InvalidAccount, 422, "invalid_account", None),
+    (HandoffNotFound, 404, "handoff_not_found", None),
+    (HandoffConflict, 409, "handoff_conflict", None),
+    (HandoffForbidden, 403, "handoff_forbidden", None),
+    (InvalidHandoff, 422, "invalid_handoff", None),
+    (ItemNotFound, 404, "item_not_found", None),
+    (ArticleNotFound, 404, "article_not_found", None),
+    (ArticleError, 422, "article_error", None),
+    (TrainingError, 422, "training_error", None),
+    (DeliveryFailed, 502, "delivery_failed", "the message could not be delivered: the chat server cannot be reached"),
 ]
 
 
 def _answer(exc: Exception) -> JSONResponse:
-    for cls, status, message in STATUS:
+    for cls, status, code, message in STATUS:
         if isinstance(exc, cls):
             if status >= 500:
                 log.warning("%s: %s", cls.__name__, exc)
-            return JSONResponse({"detail": message or str(exc)}, status_code=status)
+            return JSONResponse({"detail": message or str(exc), "code": code}, status_code=status)
     raise exc  # not ours: the framework's 500
 
 
@@ -60,11 +62,13 @@ def _validation(exc: RequestValidationError) -> JSONResponse:
     for err in exc.errors():
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         problems.append(f"{where or 'body'}: {err.get('msg')}")
-    return JSONResponse({"detail": "invalid request: " + "; ".join(problems)}, status_code=422)
+    return JSONResponse({"detail": "invalid request: " + "; ".join(problems), "code": "invalid_request"},
+                        status_code=422)
 
 
 def _rate_limited(exc: RateLimited) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
+    return JSONResponse({"detail": str(exc), "code": "rate_limited", "retry_after": exc.retry_after}, status_code=429,
+                        headers={"Retry-After": str(exc.retry_after)})
 
 
 def install(app: FastAPI) -> None:
@@ -76,7 +80,7 @@ def install(app: FastAPI) -> None:
     async def handle(_: Request, exc: Exception) -> JSONResponse:
         return _answer(exc)
 
-    for cls, _status, _message in STATUS:
+    for cls, *_ in STATUS:
         app.add_exception_handler(cls, handle)
 
     async def handle_validation(_: Request, exc: RequestValidationError) -> JSONResponse:

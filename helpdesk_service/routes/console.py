@@ -7,7 +7,6 @@ shows comes from the JSON API (:mod:`.console_api`) and is put in the page as te
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Annotated
 
@@ -16,9 +15,12 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from helpdesk_service import auth
+from core.settings import Settings
+from helpdesk_service.accounts import Session
 from helpdesk_service.auth import AdminPage, AgentPage
 from helpdesk_service.container import Container
-from helpdesk_service.deps import container
+from helpdesk_service.deps import SettingsDep, container
+from helpdesk_service.routes.page_texts import fill, page_languages
 
 router = APIRouter(tags=["console"])
 
@@ -31,26 +33,27 @@ HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", 
            "Cache-Control": "no-store"}
 
 
-def page(name: str, **values: str) -> HTMLResponse:
-    text = (WEB_DIR / name).read_text(encoding="utf-8")
-    for key, value in values.items():
-        text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
-    return HTMLResponse(text, headers=HEADERS)
+def page(path: Path, settings: Settings, session: Session | None = None) -> HTMLResponse:
+    """A staff page with its placeholders filled in: the languages, and the signed-in user's."""
+    values = page_languages(settings)
+    if session is not None:
+        values.update(CSRF=session.csrf, USER=session.account.username, ROLE=session.account.role)
+    return HTMLResponse(fill(path.read_text(encoding="utf-8"), **values), headers=HEADERS)
 
 
 @router.get("/console/login", response_class=HTMLResponse, include_in_schema=False)
-def login_page() -> HTMLResponse:
-    return page("login.html")
+def login_page(settings: SettingsDep) -> HTMLResponse:
+    return page(WEB_DIR / "login.html", settings)
 
 
 @router.get("/console", response_class=HTMLResponse, include_in_schema=False)
-def console_page(session: AgentPage) -> HTMLResponse:
-    return page("console.html", CSRF=session.csrf, USER=session.account.username, ROLE=session.account.role)
+def console_page(session: AgentPage, settings: SettingsDep) -> HTMLResponse:
+    return page(WEB_DIR / "console.html", settings, session)
 
 
 @router.get("/console/accounts", response_class=HTMLResponse, include_in_schema=False)
-def accounts_page(session: AdminPage) -> HTMLResponse:
-    return page("accounts.html", CSRF=session.csrf, USER=session.account.username, ROLE=session.account.role)
+def accounts_page(session: AdminPage, settings: SettingsDep) -> HTMLResponse:
+    return page(WEB_DIR / "accounts.html", settings, session)
 
 
 @router.get("/console/static/{name}", include_in_schema=False)

@@ -8,14 +8,14 @@ The chart library (Chart.js from npm, ``scripts/install-web``) is served from ``
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse
 
 from helpdesk_service.auth import EditorPage
-from helpdesk_service.routes.console import HEADERS
+from helpdesk_service.deps import SettingsDep
+from helpdesk_service.routes.console import page
 
 router = APIRouter(tags=["editor"])
 
@@ -25,11 +25,8 @@ VENDOR = {"chart.umd.js": "text/javascript; charset=utf-8"}
 
 
 @router.get("/editor", response_class=HTMLResponse, include_in_schema=False)
-def editor_page(session: EditorPage) -> HTMLResponse:
-    text = (WEB / "editor" / "editor.html").read_text(encoding="utf-8")
-    for key, value in {"CSRF": session.csrf, "USER": session.account.username, "ROLE": session.account.role}.items():
-        text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
-    return HTMLResponse(text, headers=HEADERS)
+def editor_page(session: EditorPage, settings: SettingsDep) -> HTMLResponse:
+    return page(WEB / "editor" / "editor.html", settings, session)
 
 
 @router.get("/editor/static/{name}", include_in_schema=False)

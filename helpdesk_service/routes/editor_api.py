@@ -131,7 +131,7 @@ def publish(article_id: str, body: Publish, session: EditorApi, c: C):
     try:
         done = c.editor.articles.publish(article_id, _variants(body), session.account.username, new=body.new)
     except ArticleConflict as exc:
-        return JSONResponse({"detail": str(exc), "current": exc.current}, status_code=409)
+        return JSONResponse({"detail": str(exc), "code": "article_conflict", "current": exc.current}, status_code=409)
     return asdict(done)
 
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse
 
 from helpdesk_service.deps import SettingsDep
+from helpdesk_service.routes.page_texts import fill, page_languages
 from core.settings import Settings
 
 router = APIRouter(tags=["web chat"])
@@ -59,7 +60,8 @@ def script_safe_json(value: dict) -> str:
 @router.get("/chat", response_class=HTMLResponse)
 def chat_page(settings: SettingsDep) -> HTMLResponse:
     config = chat_config(settings)
-    page = (WEB_DIR / "chat.html").read_text(encoding="utf-8").replace("{{CONFIG_JSON}}", script_safe_json(config))
+    page = fill((WEB_DIR / "chat.html").read_text(encoding="utf-8"), **page_languages(settings))
+    page = page.replace("{{CONFIG_JSON}}", script_safe_json(config))
     return HTMLResponse(page, headers={
         "Content-Security-Policy": content_security_policy(config),
         "X-Content-Type-Options": "nosniff",

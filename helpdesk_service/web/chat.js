@@ -13,24 +13,7 @@
   var config = JSON.parse(document.getElementById("chat-config").textContent);
   var KEYS = { session: "helpdesk-chat:session", token: "helpdesk-chat:token", history: "helpdesk-chat:history", lang: "helpdesk-chat:lang" };
   var MAX_HISTORY = 300;
-  var UI = {
-    en: { title: "IT helpdesk", language: "Language", reset: "New conversation", input: "Your message",
-          placeholder: "Type your message…", send: "Send", typing: "The assistant is typing…",
-          intro: "Describe your IT problem in Dutch, French or English.", you: "You:", bot: "Assistant:",
-          replies: "Suggested replies", connecting: "Connecting…", connected: "",
-          offline: "Cannot reach the assistant; trying again…", newtab: "(opens in a new tab)" },
-    nl: { title: "IT-helpdesk", language: "Taal", reset: "Nieuw gesprek", input: "Je bericht",
-          placeholder: "Typ je bericht…", send: "Versturen", typing: "De assistent typt…",
-          intro: "Beschrijf je IT-probleem in het Nederlands, Frans of Engels.", you: "Jij:", bot: "Assistent:",
-          replies: "Voorgestelde antwoorden", connecting: "Verbinden…", connected: "",
-          offline: "De assistent is niet bereikbaar; we proberen opnieuw…", newtab: "(opent in een nieuw tabblad)" },
-    fr: { title: "Helpdesk IT", language: "Langue", reset: "Nouvelle conversation", input: "Votre message",
-          placeholder: "Écrivez votre message…", send: "Envoyer", typing: "L'assistant écrit…",
-          intro: "Décrivez votre problème informatique en français, néerlandais ou anglais.", you: "Vous :",
-          bot: "Assistant :", replies: "Réponses suggérées", connecting: "Connexion…", connected: "",
-          offline: "L'assistant est injoignable ; nouvelle tentative…", newtab: "(s'ouvre dans un nouvel onglet)" }
-  };
-  var LANGUAGE_NAMES = { nl: "Nederlands", fr: "Français", en: "English" };
+  var I18n = window.I18n, t = I18n.t;   // the page's texts: helpdesk_service/web/i18n/<language>.json
 
   var log = document.getElementById("chat-log");
   var main = log.parentElement;
@@ -57,22 +40,16 @@
   var uiLang = pickLanguage();
 
   function pickLanguage() {
-    var stored = load(localStorage, KEYS.lang, null);
-    if (config.languages.indexOf(stored) >= 0) return stored;
-    var browser = (navigator.language || "").slice(0, 2).toLowerCase();
-    return config.languages.indexOf(browser) >= 0 ? browser : config.defaultLanguage;
+    // the stored choice, else the browser's language if supported, else settings' default
+    return I18n.choose(KEYS.lang);
   }
 
-  function t(key) { return (UI[uiLang] || UI.en)[key] || UI.en[key] || ""; }
-
   function applyLanguage() {
-    document.documentElement.lang = uiLang;
-    picker.value = uiLang;
-    document.querySelectorAll("[data-i18n]").forEach(function (el) { el.textContent = t(el.dataset.i18n); });
-    document.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) {
-      el.placeholder = t(el.dataset.i18nPlaceholder);
+    // the texts of the language (page and picker), then the log and the status line again in it
+    return I18n.use(uiLang).then(function () {
+      renderAll();
+      if (statusLine.dataset.state) setStatus(statusLine.dataset.state);
     });
-    document.title = t("title");
   }
 
   /* ---- rendering: text only ---- */
@@ -104,7 +81,7 @@
     a.rel = "noopener noreferrer";
     var hint = document.createElement("span");
     hint.className = "visually-hidden";
-    hint.textContent = " " + t("newtab");
+    hint.textContent = " " + t("chat.newtab");
     a.appendChild(hint);
     return a;
   }
@@ -137,7 +114,7 @@
     li.dataset.from = entry.from;
     var who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = (entry.from === "user" ? t("you") : t("bot")) + " ";
+    who.textContent = (entry.from === "user" ? t("chat.you") : t("chat.bot")) + " ";
     li.appendChild(who);
     var body = document.createElement("span");
     body.className = "msg-text";
@@ -147,7 +124,7 @@
       var group = document.createElement("div");
       group.className = "quick-replies";
       group.setAttribute("role", "group");
-      group.setAttribute("aria-label", t("replies"));
+      group.setAttribute("aria-label", t("chat.replies"));
       entry.buttons.forEach(function (button) {
         var b = document.createElement("button");
         b.type = "button";
@@ -201,7 +178,6 @@
     uiLang = language;
     save(localStorage, KEYS.lang, uiLang);
     applyLanguage();
-    renderAll();
   }
 
   function fromBot(message) {
@@ -244,7 +220,12 @@
   }
   function hideTyping() { typing.hidden = true; clearTimeout(typingTimer); }
 
-  function setStatus(key) { statusLine.textContent = t(key); statusLine.dataset.state = key; }
+  // the connection's state (data-state) and its text; connected: no text
+  var STATUS_TEXTS = { connecting: "chat.connecting", offline: "chat.offline" };
+  function setStatus(state) {
+    statusLine.textContent = STATUS_TEXTS[state] ? t(STATUS_TEXTS[state]) : "";
+    statusLine.dataset.state = state;
+  }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -264,9 +245,8 @@
     uiLang = picker.value;
     save(localStorage, KEYS.lang, uiLang);
     applyLanguage();
-    renderAll();
     // an intent payload: the bot switches without guessing from text
-    send("/change_language" + JSON.stringify({ target_language: uiLang }), LANGUAGE_NAMES[uiLang] || uiLang);
+    send("/change_language" + JSON.stringify({ target_language: uiLang }), I18n.languageName(uiLang));
   });
   document.getElementById("chat-reset").addEventListener("click", function () {
     history = [];
@@ -348,7 +328,6 @@
   socket.on("disconnect", function () { confirmed = false; setStatus("offline"); });
   socket.on("connect_error", function () { setStatus("offline"); });
 
-  applyLanguage();
   renderAll();
-  window.helpdeskChatReady = true;
+  applyLanguage().then(function () { window.helpdeskChatReady = true; });
 })();

@@ -154,3 +154,50 @@ def test_an_unanswered_question_becomes_an_article_the_chat_then_finds(stack, ch
     page.screenshot(path=str(ARTIFACTS / "editor-analytics.png"), full_page=True)
     assert not errors, errors
     context.close()
+
+
+def test_staff_pages_speak_the_browsers_language_and_switch_with_the_picker(stack, browser, e2e_env):
+    """A Belgian Dutch browser gets the sign-in page, the console and the editor in Dutch; the page
+    language picker switches them to French, and the choice is kept across pages and reloads."""
+    env = {**os.environ, **e2e_env}
+    done = subprocess.run([sys.executable, "-m", "helpdesk.cli", "accounts", "create", "--role", "admin",
+                           "--user", "lena"], input=PASSWORD + "\n", text=True, capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-BE")
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    lang = lambda: page.evaluate("document.documentElement.lang")  # noqa: E731
+
+    page.goto(f"{stack.helpdesk_url}/console")
+    expect(page.get_by_role("button", name="Aanmelden")).to_be_visible()            # the sign-in page, in Dutch
+    assert lang() == "nl"
+
+    def sign_in(password: str) -> None:
+        page.get_by_label("Gebruikersnaam").fill("lena")
+        page.get_by_label("Wachtwoord").fill(password)
+        page.get_by_role("button", name="Aanmelden").click()
+
+    sign_in("not the password")
+    expect(page.locator("#login-error")).to_contain_text("verkeerde gebruikersnaam of wachtwoord")   # translated
+    sign_in(PASSWORD)
+    expect(page.get_by_role("tab", name=re.compile("Wachtend"))).to_be_visible()    # the console, in Dutch
+    expect(page.get_by_role("button", name="Afmelden")).to_be_visible()
+    expect(page.locator("#me")).to_contain_text("beheerder")
+
+    page.goto(f"{stack.helpdesk_url}/editor")
+    expect(page.get_by_role("tab", name="Kaart")).to_be_visible()                   # the editor, in Dutch
+    expect(page.get_by_label("Taal van de pagina")).to_have_value("nl")
+    page.get_by_label("Taal van de pagina").select_option("fr")
+    expect(page.get_by_role("tab", name="Carte")).to_be_visible()                   # switched to French
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    assert lang() == "fr"
+    page.reload()
+    expect(page.get_by_role("tab", name="Statistiques")).to_be_visible()            # kept across a reload
+    page.goto(f"{stack.helpdesk_url}/console")
+    expect(page.get_by_role("tab", name=re.compile("En attente"))).to_be_visible()  # and on the console
+    expect(page.get_by_label("Langue de la page")).to_have_value("fr")
+    page.screenshot(path=str(ARTIFACTS / "console-fr.png"), full_page=True)
+    assert not errors, errors
+    context.close()

@@ -3,6 +3,7 @@
 // every text from the server is put in the page with textContent (never as HTML).
 (function () {
   "use strict";
+  var I18n = window.I18n, tr = I18n.t;
   var CSRF = document.querySelector("meta[name=csrf-token]").content;
   var ME = document.querySelector("meta[name=user]").content;
   var ROLE = document.querySelector("meta[name=role]").content;
@@ -14,10 +15,10 @@
     var opts = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": CSRF } };
     if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
     return fetch("/console/api" + path, opts).then(function (r) {
-      if (r.status === 401) { location.assign("/console/login?next=/console"); throw new Error("signed out"); }
+      if (r.status === 401) { location.assign("/console/login?next=/console"); throw new Error(tr("common.signed_out")); }
       if (r.status === 204) return null;
-      return r.json().then(function (data) {
-        if (!r.ok) throw new Error(data.detail || ("HTTP " + r.status));
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) throw I18n.failure(r, data);
         return data;
       });
     });
@@ -28,7 +29,7 @@
     if (cls) node.className = cls;
     return node;
   }
-  function when(iso) { return iso ? new Date(iso).toLocaleString() : "-"; }
+  function when(iso) { return I18n.date(iso); }
   function showError(e) { $("chat-error").textContent = e ? (e.message || String(e)) : ""; }
 
   // -- presence -----------------------------------------------------------------------------------
@@ -42,6 +43,7 @@
     api("POST", "/logout").then(function () { location.assign("/console/login"); });
   });
   if (ROLE === "admin") $("accounts-link").hidden = false;
+  function showRole() { $("my-role").textContent = I18n.label("roles.", ROLE); }
 
   // -- queue ----------------------------------------------------------------------------------------
   Array.prototype.forEach.call(document.querySelectorAll("#views [role=tab]"), function (tab) {
@@ -60,9 +62,9 @@
         $("presence").value = data.presence.status; $("capacity").value = data.presence.capacity;
         presenceLoaded = true;
       }
-      $("hours").textContent = data.open ? "" : "Outside opening hours";
+      $("hours").textContent = data.open ? "" : tr("console.closed");
       Object.keys(data.counts).forEach(function (k) {
-        document.querySelector("[data-count=" + k + "]").textContent = "(" + data.counts[k] + ")";
+        document.querySelector("[data-count=" + k + "]").textContent = "(" + I18n.number(data.counts[k]) + ")";
       });
       var list = $("queue");
       list.textContent = "";
@@ -71,16 +73,16 @@
         var button = el("button", null);
         button.type = "button";
         button.dataset.id = item.id;
-        button.appendChild(el("strong", item.subject || ("Chat " + item.id)));
+        button.appendChild(el("strong", item.subject || tr("console.chat_n", { id: item.id })));
         button.appendChild(el("span", [item.priority, item.language, item.queue].join(" · "), "meta"));
         button.appendChild(el("span", view === "resolved"
-          ? (item.state + (item.csat_score ? " · satisfaction " + item.csat_score + "/5" : "") + " · " + (item.agent || ""))
-          : "respond by " + when(item.response_due) + (item.agent ? " · " + item.agent : ""), "meta"));
+          ? (I18n.label("console.state_", item.state) + (item.csat_score ? " · " + satisfaction(item.csat_score) : "") + " · " + (item.agent || ""))
+          : tr("console.respond_by_at", { when: when(item.response_due) }) + (item.agent ? " · " + item.agent : ""), "meta"));
         button.addEventListener("click", function () { openConversation(item.id); });
         li.appendChild(button);
         list.appendChild(li);
       });
-      if (!data.items.length) list.appendChild(el("li", "Nothing here.", "empty"));
+      if (!data.items.length) list.appendChild(el("li", tr("common.nothing_here"), "empty"));
     }).catch(function () {});
   }
 
@@ -94,59 +96,65 @@
     var card = $("card"), t = ctx.ticket, h = ctx.handoff;
     card.textContent = "";
     var details = el("details"); details.open = true;
-    details.appendChild(el("summary", "Context: ticket #" + h.ticket_id));
+    details.appendChild(el("summary", tr("console.context_ticket", { id: h.ticket_id })));
     var dl = el("dl");
-    row(dl, "Reason", h.reason);
+    row(dl, tr("console.reason"), h.reason);
     if (t) {
-      if (t.paraphrase) row(dl, "Confirmed problem", t.paraphrase);
-      else row(dl, "Problem (as the user wrote it)", t.description || t.subject);
-      row(dl, "Language", t.language);
-      row(dl, "Category", t.category);
-      row(dl, "Priority", t.priority);
-      row(dl, "Respond by", when(t.response_due));
-      row(dl, "Resolve by", when(t.resolution_due));
-      row(dl, "Skill level", t.skill_level);
+      if (t.paraphrase) row(dl, tr("console.confirmed_problem"), t.paraphrase);
+      else row(dl, tr("console.problem_as_written"), t.description || t.subject);
+      row(dl, tr("console.language"), t.language);
+      row(dl, tr("console.category"), t.category);
+      row(dl, tr("console.priority"), t.priority);
+      row(dl, tr("console.respond_by"), when(t.response_due));
+      row(dl, tr("console.resolve_by"), when(t.resolution_due));
+      row(dl, tr("console.skill_level"), t.skill_level);
       if (t.remote_control_consent !== null) {
-        row(dl, "Remote control", (t.remote_control_consent ? "agreed" : "refused") + " at " + when(t.remote_control_consent_at));
+        row(dl, tr("console.remote_control"), tr(t.remote_control_consent ? "console.remote_agreed" : "console.remote_refused",
+                                                { when: when(t.remote_control_consent_at) }));
       }
-      Object.keys(t.facts || {}).forEach(function (k) { row(dl, "Fact: " + k, t.facts[k]); });
-      row(dl, "Requester", t.requester.name || t.requester.id);
-      row(dl, "Channel", t.requester.channel);
+      Object.keys(t.facts || {}).forEach(function (k) { row(dl, tr("console.fact", { name: k }), t.facts[k]); });
+      row(dl, tr("console.requester"), t.requester.name || t.requester.id);
+      row(dl, tr("console.channel"), t.requester.channel);
     }
     details.appendChild(dl);
     if (t && t.suggested_articles.length) {
-      details.appendChild(el("h3", "Articles tried"));
+      details.appendChild(el("h3", tr("console.articles_tried")));
       var ul = el("ul");
-      t.suggested_articles.forEach(function (a) { ul.appendChild(el("li", a.article_id + ": " + a.outcome.replace("_", " "))); });
+      t.suggested_articles.forEach(function (a) {
+        ul.appendChild(el("li", a.article_id + ": " + I18n.label("console.outcome_", a.outcome).replace("_", " ")));
+      });
       details.appendChild(ul);
     }
     if (ctx.earlier_tickets.length) {
-      details.appendChild(el("h3", "Earlier tickets"));
+      details.appendChild(el("h3", tr("console.earlier_tickets")));
       var ule = el("ul");
-      ctx.earlier_tickets.forEach(function (e) { ule.appendChild(el("li", "#" + e.id + " " + e.subject + " (" + e.status + ", " + when(e.created_at) + ")")); });
+      ctx.earlier_tickets.forEach(function (e) {
+        ule.appendChild(el("li", "#" + e.id + " " + e.subject + " (" + I18n.label("console.ticket_", e.status) + ", " + when(e.created_at) + ")"));
+      });
       details.appendChild(ule);
     }
     if (t && t.transcript.length) {
-      var tr = el("details"); tr.appendChild(el("summary", "Conversation with the bot (" + t.transcript.length + " lines)"));
+      var transcript = el("details");
+      transcript.appendChild(el("summary", tr("console.bot_conversation", { lines: I18n.number(t.transcript.length) })));
       var ol = el("ol", null, "transcript");
       t.transcript.forEach(function (line) {
         var li = el("li", null, "line-" + line.sender);
-        li.appendChild(el("span", line.sender === "bot" ? "Bot" : "User", "who"));
+        li.appendChild(el("span", tr(line.sender === "bot" ? "console.bot" : "console.user"), "who"));
         li.appendChild(el("span", line.text, "text"));
         ol.appendChild(li);
       });
-      tr.appendChild(ol);
-      details.appendChild(tr);
+      transcript.appendChild(ol);
+      details.appendChild(transcript);
     }
     card.appendChild(details);
   }
-  var LABELS = { user: "User", agent: "Agent", note: "Private note", system: "Sent by the service", event: "Event" };
+  function satisfaction(score) { return tr("console.satisfaction", { score: I18n.number(score) }); }
   function addMessages(messages) {
     messages.forEach(function (m) {
       if (shown[m.id] || m.handoff_id !== openId) return;
       shown[m.id] = true;
       var li = el("li", null, "msg msg-" + m.sender);
-      li.appendChild(el("span", LABELS[m.sender] + (m.author ? " (" + m.author + ")" : ""), "who"));
+      li.appendChild(el("span", I18n.label("console.sender_", m.sender) + (m.author ? " (" + m.author + ")" : ""), "who"));
       li.appendChild(el("span", m.text, "text"));
       li.appendChild(el("time", when(m.at)));
       $("log").appendChild(li);
@@ -155,9 +163,9 @@
   }
   function renderState(h) {
     openChat = h;
-    $("chat-title").textContent = (h.subject || "Chat") + " — ticket #" + h.ticket_id;
-    var state = h.state + (h.agent ? " · " + h.agent : "");
-    if (h.csat_score) state += " · satisfaction " + h.csat_score + "/5" + (h.csat_comment ? " — " + h.csat_comment : "");
+    $("chat-title").textContent = tr("console.chat_title", { subject: h.subject || tr("console.chat"), id: h.ticket_id });
+    var state = I18n.label("console.state_", h.state) + (h.agent ? " · " + h.agent : "");
+    if (h.csat_score) state += " · " + satisfaction(h.csat_score) + (h.csat_comment ? " — " + h.csat_comment : "");
     $("chat-state").textContent = state;
     var mine = h.agent === ME && h.state === "active";
     $("take").hidden = h.state !== "waiting";
@@ -189,7 +197,9 @@
   }
   function act(path, body) {
     showError(null);
-    return api("POST", "/chats/" + openId + path, body).then(function () { pollChat(); loadQueue(); }).catch(showError);
+    // resolves true when done, false when refused (the error is shown; what the agent typed stays)
+    return api("POST", "/chats/" + openId + path, body).then(function () { pollChat(); loadQueue(); return true; },
+                                                             function (e) { showError(e); return false; });
   }
   $("take").addEventListener("click", function () { act("/take"); });
   $("handback").addEventListener("click", function () { act("/handback"); });
@@ -203,13 +213,14 @@
     event.preventDefault();
     var text = $("reply").value.trim();
     if (!text) return;
-    act("/reply", { text: text }).then(function () { $("reply").value = ""; });
+    // emptied once sent, unless the agent typed the next one meanwhile (the user may see it before we do)
+    act("/reply", { text: text }).then(function (done) { if (done && $("reply").value.trim() === text) $("reply").value = ""; });
   });
   $("note-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var text = $("note").value.trim();
     if (!text) return;
-    act("/note", { text: text }).then(function () { $("note").value = ""; });
+    act("/note", { text: text }).then(function (done) { if (done && $("note").value.trim() === text) $("note").value = ""; });
   });
   var cannedTexts = {};
   function loadCanned(lang) {
@@ -238,7 +249,7 @@
         li.appendChild(a); li.appendChild(el("span", " — " + h.summary));
         ul.appendChild(li);
       });
-      if (!hits.length) ul.appendChild(el("li", "No article matches."));
+      if (!hits.length) ul.appendChild(el("li", tr("console.no_article")));
     }).catch(function () {});
   }
   function loadAgents() {
@@ -246,11 +257,15 @@
       var select = $("transfer-to");
       select.textContent = "";
       data.agents.forEach(function (a) { var o = el("option", a); o.value = "agent:" + a; select.appendChild(o); });
-      data.queues.forEach(function (q) { var o = el("option", "queue " + q); o.value = "queue:" + q; select.appendChild(o); });
+      data.queues.forEach(function (q) { var o = el("option", tr("console.queue_n", { queue: q })); o.value = "queue:" + q; select.appendChild(o); });
     }).catch(function () {});
   }
 
-  loadQueue();
+  I18n.onChange(function () {   // the first time too: the texts are there
+    showRole();
+    loadQueue();
+    if (openId !== null) openConversation(openId);
+  });
   setInterval(loadQueue, 2000);
   setInterval(pollChat, 1000);
 })();
