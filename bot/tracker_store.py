@@ -9,8 +9,8 @@ endpoints.yml: ``tracker_store: {type: bot.tracker_store.MaskingSQLTrackerStore,
 ``mask_personal_data`` (settings ``privacy.mask_personal_data``, set by the launcher) also masks
 e-mail addresses, phone numbers, IBANs and national register numbers (``phonenumbers`` and
 ``python-stdnum``, in requirements/rasa.lock, imported only then). Like bot/components, this module
-runs inside Rasa; loading it also applies :mod:`bot.rasa_speedups` (every setup's endpoints file names
-this tracker store).
+runs inside Rasa; loading it also applies :mod:`bot.rasa_speedups` and :mod:`bot.rasa_failsafe` (every
+setup's endpoints file names this tracker store).
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import rasa_speedups
+from bot import rasa_failsafe, rasa_speedups
 from core.privacy import mask
 
 rasa_speedups.apply()
+rasa_failsafe.apply()
 
 TRUE_VALUES = ("1", "true", "yes", "on")
 
@@ -71,12 +72,28 @@ def pooled_sqlite_engine(engine: Any) -> Any:
     return pooled
 
 
+def pinging_engine(engine: Any) -> Any:
+    """The PostgreSQL engine Rasa made, checking a pooled connection before it is used.
+
+    Without the check, after PostgreSQL was restarted (or dropped our connections) every pooled
+    connection is dead and the next turns fail one after the other, though the server is back."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import create_engine_kwargs
+
+    pinging = sa.create_engine(engine.url, pool_pre_ping=True, **create_engine_kwargs(engine.url))
+    engine.dispose()
+    return pinging
+
+
 class MaskingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, mask_personal_data: Any = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.mask_personal_data = str(mask_personal_data).strip().lower() in TRUE_VALUES
         if self.engine.dialect.name == "sqlite":
             self.engine = pooled_sqlite_engine(self.engine)
+            self.sessionmaker.configure(bind=self.engine)
+        elif self.engine.dialect.name == "postgresql":
+            self.engine = pinging_engine(self.engine)
             self.sessionmaker.configure(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:

@@ -31,7 +31,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import MessageGuard
+from bot.channels.guard import MessageGuard, deliver
 
 log = logging.getLogger(__name__)
 MAX_LOCALE = 20
@@ -141,8 +141,9 @@ class BotFrameworkWithLocale(BotFrameworkInput):
             for text in checked.notices:
                 await output.send_text_message(sender, text)
             if checked.allowed:
-                await on_new_message(UserMessage(text=checked.text, output_channel=output, sender_id=sender,
-                                                 input_channel=self.name(), metadata=metadata))
+                await deliver(on_new_message, UserMessage(text=checked.text, output_channel=output, sender_id=sender,
+                                                          input_channel=self.name(), metadata=metadata),
+                              (metadata or {}).get("locale"))
             return response.text("success")
 
         return webhook_bp

@@ -5,21 +5,26 @@
   a 1 MB message took 56 s of NLU).
 - Per sender and per client address, token buckets (``limits.chat_messages_per_minute...``):
   a message over the limit is answered with a notice and not processed.
-The notices are data (``notices.yml``), in the language of the client's locale. Loaded in Rasa's
-environment; the settings come from the environment the launcher sets.
+- When the dialogue fails on a message (a store it needs is down: PostgreSQL, Redis), the user is told
+  that the message was not processed and to send it again (``deliver``), instead of silence.
+The notices are data (``notices.yml``), in the language of the client's locale (else the default
+language). Loaded in Rasa's environment; the settings come from the environment the launcher sets.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from asyncio import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Awaitable, Callable, Mapping, Optional
 
 import yaml
 
 from core.rate_limit import RateLimiter
 
+log = logging.getLogger(__name__)
 NOTICES = yaml.safe_load((Path(__file__).with_name("notices.yml")).read_text(encoding="utf-8"))
 
 
@@ -63,3 +68,21 @@ class MessageGuard:
         if len(text) > self.max_chars:
             return Checked(text[: self.max_chars], [notice("message_cut", locale, max=self.max_chars)])
         return Checked(text, [])
+
+
+async def deliver(on_new_message: Callable[[Any], Awaitable[Any]], message: Any, locale: Any = None) -> bool:
+    """Hand ``message`` (Rasa's UserMessage) to the dialogue; if that fails, tell the user on the message's
+    output channel; the log names the sender and the error, never the message text."""
+    try:
+        await on_new_message(message)
+        return True
+    except CancelledError:
+        log.error("%s channel: the message of %s timed out", message.input_channel, message.sender_id)
+    except Exception as exc:  # noqa: BLE001 - whatever failed below, the user hears of it
+        log.error("%s channel: the message of %s was not processed: %s", message.input_channel,
+                  message.sender_id, exc.__class__.__name__)
+    try:
+        await message.output_channel.send_text_message(message.sender_id, notice("unavailable", locale))
+    except Exception as exc:  # noqa: BLE001 - the user's connection may be gone too
+        log.warning("could not tell %s that the message failed: %s", message.sender_id, exc.__class__.__name__)
+    return False

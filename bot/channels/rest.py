@@ -10,8 +10,6 @@ credentials.yml: ``bot.channels.rest.TokenRestInput: {token_file: ...}``.
 from __future__ import annotations
 
 import hmac
-import logging
-from asyncio import CancelledError
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -21,9 +19,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import MessageGuard
+from bot.channels.guard import MessageGuard, deliver
 
-log = logging.getLogger(__name__)
 
 
 class TokenRestInput(RestInput):
@@ -73,13 +70,8 @@ class TokenRestInput(RestInput):
             for text in checked.notices:
                 await collector.send_text_message(sender, text)
             if checked.allowed:
-                try:
-                    await on_new_message(UserMessage(checked.text, collector, sender, input_channel=self.name(),
-                                                     metadata=metadata))
-                except CancelledError:
-                    log.error("rest channel: the message of %s timed out", sender)
-                except Exception:
-                    log.exception("rest channel: the message of %s failed", sender)
+                await deliver(on_new_message, UserMessage(checked.text, collector, sender, input_channel=self.name(),
+                                                          metadata=metadata), (metadata or {}).get("locale"))
             return response.json(collector.messages)
 
         return webhook

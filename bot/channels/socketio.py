@@ -27,7 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.guard import MessageGuard, notice
+from bot.channels.guard import MessageGuard, deliver, notice
 from core.chat_session import InvalidSession, verify
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class SignedSocketIOInput(SocketIOInput):
                 await output.send_text_message(user_id, text)
             if not checked.allowed:
                 return
-            await on_new_message(UserMessage(checked.text, output, user_id, input_channel=self.name(),
-                                             metadata=metadata))
+            await deliver(on_new_message, UserMessage(checked.text, output, user_id, input_channel=self.name(),
+                                                      metadata=metadata), metadata.get("locale"))
 
         return socketio_webhook

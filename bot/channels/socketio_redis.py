@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
+
+from bot.channels.socketio import SignedSocketIOInput
 
 REDIS_CHANNEL = "helpdesk-socketio"
 
@@ -54,9 +55,6 @@ class RedisManagerMixin:
         return blueprint
 
 
-class RedisSocketIOInput(RedisManagerMixin, SocketIOInput):
-    """Rasa's socket.io channel (same name, path and events) delivering through Redis."""
-
-    @classmethod
-    def name(cls) -> Text:
-        return "socketio"
+class RedisSocketIOInput(RedisManagerMixin, SignedSocketIOInput):
+    """Our socket.io channel (signed sessions, origin check; same name, path and events as Rasa's)
+    delivering through Redis."""

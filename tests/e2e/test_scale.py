@@ -15,12 +15,15 @@ import asyncio
 import os
 import re
 import signal
+import socket
+import subprocess
 import time
 
 import httpx
 import pytest
+import yaml
 
-from core.settings import load_settings
+from core.settings import PROJECT_ROOT, load_settings
 from escalation.tickets.sqlite_store import SqliteTicketStore
 from helpdesk.launcher import build_kb
 from helpdesk.scale import ScaledServices, drop_run_resources, free_port, free_port_range
@@ -97,6 +100,11 @@ async def say(client: httpx.AsyncClient, url: str, sender: str, text: str) -> li
     return response.json()
 
 
+def auth(services) -> dict[str, str]:
+    """The REST channel's token (the scaled setup has the tokened channel when chat.rest_channel is on)."""
+    return {"Authorization": f"Bearer {services.settings.rest_token()}"}
+
+
 def tickets(services):
     return SqliteTicketStore(services.settings.path(services.settings.tickets.sqlite_path))
 
@@ -119,7 +127,7 @@ def test_load_and_same_sender_bursts_across_two_rasa_processes(scaled):
 
     async def main():
         limits = httpx.Limits(max_connections=80)
-        async with httpx.AsyncClient(timeout=240, limits=limits) as client:
+        async with httpx.AsyncClient(timeout=240, limits=limits, headers=auth(scaled)) as client:
             await asyncio.gather(*(conversation(client, i) for i in range(50)), *(burst(client, i) for i in range(4)))
 
     asyncio.run(main())
@@ -141,12 +149,12 @@ def test_a_killed_rasa_process_leaves_the_conversation_to_the_other(scaled):
     sender = f"kill{int(time.time())}"
     url = rasa_url(scaled)
     assert "I'm the IT helpdesk assistant" in "".join(m.get("text", "") for m in httpx.post(
-        url, json={"sender": sender, "message": "hello"}, timeout=120).json())
+        url, json={"sender": sender, "message": "hello"}, timeout=120, headers=auth(scaled)).json())
     victim = scaled.service("rasa-1")
     os.killpg(victim.process.pid, signal.SIGKILL)
     victim.process.wait(timeout=30)
     try:
-        reply = httpx.post(url, json={"sender": sender, "message": HUMAN["en"]}, timeout=120)
+        reply = httpx.post(url, json={"sender": sender, "message": HUMAN["en"]}, timeout=120, headers=auth(scaled))
         assert reply.status_code == 200, reply.text
         text = "".join(m.get("text", "") for m in reply.json())
         ticket_id = TICKET.search(text).group(1)
@@ -163,7 +171,8 @@ def test_an_escalation_while_the_helpdesk_service_is_down_arrives_after_its_rest
     os.killpg(helpdesk.process.pid, signal.SIGTERM)
     helpdesk.process.wait(timeout=30)
     try:
-        reply = httpx.post(rasa_url(scaled), json={"sender": sender, "message": HUMAN["en"]}, timeout=120)
+        reply = httpx.post(rasa_url(scaled), json={"sender": sender, "message": HUMAN["en"]}, timeout=120,
+                           headers=auth(scaled))
         assert reply.status_code == 200, reply.text
         text = "".join(m.get("text", "") for m in reply.json())
         assert re.search(r"\bR-[\w-]+", text), text             # the outbox reference, said to the user
@@ -173,3 +182,74 @@ def test_an_escalation_while_the_helpdesk_service_is_down_arrives_after_its_rest
     while time.monotonic() < deadline and not tickets(scaled).list(requester_id=sender):
         time.sleep(1)
     assert len(tickets(scaled).list(requester_id=sender)) == 1
+
+
+# --- the shared stores down for a few seconds ------------------------------------------------------
+UNAVAILABLE = yaml.safe_load((PROJECT_ROOT / "bot" / "channels" / "notices.yml").read_text(encoding="utf-8"))["unavailable"]
+
+
+def psql(settings, sql: str) -> None:
+    s = settings.scale
+    done = subprocess.run(["psql", "-h", s.postgres_host, "-p", str(s.postgres_port), "-U", s.postgres_user,
+                           "-d", s.postgres_login_db, "-v", "ON_ERROR_STOP=1", "-qc", sql],
+                          env={**os.environ, "PGPASSWORD": s.postgres_password}, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def redis(settings, *args: str) -> bytes:
+    """One command in Redis's protocol (RESP), without a client library."""
+    s = settings.scale
+    command = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)
+    with socket.create_connection((s.redis_host, s.redis_port), timeout=10) as conn:
+        conn.sendall(command.encode())
+        return conn.recv(1024)
+
+
+def chat(services, sender: str, text: str, locale: str = "en-GB") -> str:
+    reply = httpx.post(rasa_url(services), json={"sender": sender, "message": text, "metadata": {"locale": locale}},
+                       timeout=120, headers=auth(services))
+    assert reply.status_code == 200, reply.text
+    return "\n".join(m.get("text", "") for m in reply.json())
+
+
+def test_postgresql_down_for_a_few_seconds_the_user_is_told_and_the_conversation_goes_on(scaled):
+    """Our tracker database refuses connections and drops the open ones for a few seconds (as a
+    PostgreSQL restart does): the user is told, in their language, to send the message again; then the
+    conversation goes on with everything said before it."""
+    s, sender = scaled.settings, f"pg{int(time.time())}"
+    assert "I'm the IT helpdesk assistant" in chat(scaled, sender, "hello")
+    db = s.scale.postgres_db
+    psql(s, f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
+    try:
+        psql(s, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'")
+        assert chat(scaled, sender, "mijn printer drukt niet meer af", "nl-BE") == UNAVAILABLE["nl"]
+        time.sleep(3)
+    finally:
+        psql(s, f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
+    again = chat(scaled, sender, "my printer does not print any more")
+    assert again and again != UNAVAILABLE["en"]
+    assert user_texts(tracker(scaled, sender)["events"]) == ["hello", "my printer does not print any more"]
+
+
+def test_redis_unresponsive_for_a_few_seconds_delays_replies_and_loses_nothing(scaled):
+    """Redis (lock store, socket.io) stops answering for 4 s and drops its clients: messages sent
+    meanwhile are answered once it is back, in order, none lost or doubled."""
+    s, sender, url = scaled.settings, f"redis{int(time.time())}", rasa_url(scaled)
+    assert "I'm the IT helpdesk assistant" in chat(scaled, sender, "hello")
+    assert redis(s, "CLIENT", "PAUSE", "4000", "ALL").startswith(b"+OK")
+
+    async def meanwhile():
+        async with httpx.AsyncClient(timeout=120, headers=auth(scaled)) as client:
+            # the KILL waits for the pause to end, then drops every client's connection (Rasa's pools)
+            killed, reply = await asyncio.gather(asyncio.to_thread(redis, s, "CLIENT", "KILL", "TYPE", "normal"),
+                                                 say(client, url, sender, "my vpn is broken"))
+            return killed, reply
+
+    killed, reply = asyncio.run(meanwhile())
+    assert killed.startswith(b":"), killed
+    text = "\n".join(m.get("text", "") for m in reply)
+    assert text and UNAVAILABLE["en"] not in text, text
+    assert chat(scaled, sender, "since this morning")
+    events = tracker(scaled, sender)["events"]
+    assert user_texts(events) == ["hello", "my vpn is broken", "since this morning"] and turns_are_serial(events)

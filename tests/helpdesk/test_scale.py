@@ -109,20 +109,31 @@ def test_the_sqlite_tracker_store_keeps_connections_in_wal_mode_and_still_masks(
 
 
 def test_the_socketio_channel_delivers_through_redis_when_configured(tmp_path):
-    out = run_in_rasa_venv("""
+    secret = tmp_path / "chat_session_secret"
+    secret.write_text("a-chat-session-key-of-the-tests")
+    out = run_in_rasa_venv(f"""
         from socketio import AsyncRedisManager
         from bot.channels.socketio_redis import RedisSocketIOInput
 
         async def on_message(message):
             pass
-        channel = RedisSocketIOInput.from_credentials({"session_persistence": True, "redis_url": "redis://127.0.0.1:6379/2"})
+        signed = {{"session_secret_file": "{secret}", "allowed_origins": "http://127.0.0.1:8000"}}
+        channel = RedisSocketIOInput.from_credentials({{"session_persistence": True, "redis_url": "redis://127.0.0.1:6379/2",
+                                                       **signed}})
         channel.blueprint(on_message)
         print(RedisSocketIOInput.name(), type(channel.sio.manager).__name__, channel.session_persistence)
-        plain = RedisSocketIOInput.from_credentials({})
+        plain = RedisSocketIOInput.from_credentials(signed)
         plain.blueprint(on_message)
         print(type(plain.sio.manager).__name__)
+        # the scaled web chat checks signed sessions and origins like the unscaled one
+        print(channel.origin_allowed({{"HTTP_ORIGIN": "https://evil.example"}}), channel.origin_allowed({{"HTTP_ORIGIN": "http://127.0.0.1:8000"}}))
+        try:
+            RedisSocketIOInput.from_credentials({{"redis_url": "redis://127.0.0.1:6379/2"}})
+        except ValueError as exc:
+            print(exc)
     """, tmp_path)
-    assert out.split("\n")[:2] == ["socketio AsyncRedisManager True", "AsyncManager"]
+    assert out.split("\n")[:4] == ["socketio AsyncRedisManager True", "AsyncManager", "False True",
+                                   "socketio channel: session_secret_file is not set"]
 
 
 @pytest.mark.parametrize("argv, processes, scaled", [(["run"], None, False), (["run", "--scale"], 2, True),
@@ -143,3 +154,80 @@ def test_helpdesk_run_scale_starts_the_scaled_services(monkeypatch, argv, proces
     assert (seen["factory"] is ScaledServices) is scaled
     if scaled:
         assert seen["processes"] == processes
+
+
+@pytest.mark.parametrize("rest", [False, True])
+def test_scaled_channels_are_the_signed_web_chat_and_rest_only_when_on(tmp_path, rest):
+    import os
+    import yaml
+
+    from core.settings import load_settings
+    from helpdesk.scale import scaled_credentials
+
+    settings = load_settings(data_dir=tmp_path / "data", chat={"rest_channel": rest})
+    path = scaled_credentials(settings, {})
+    channels = yaml.safe_load(path.read_text())
+    assert channels["bot.channels.socketio_redis.RedisSocketIOInput"]["session_secret_file"] == "${HELPDESK_CHAT_SECRET_FILE}"
+    assert channels["bot.channels.socketio_redis.RedisSocketIOInput"]["allowed_origins"] == "${HELPDESK_ALLOWED_ORIGINS}"
+    assert ("bot.channels.rest.TokenRestInput" in channels) is rest and "rest" not in channels
+    assert not any("botframework" in k for k in channels)          # no Teams secrets set
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_the_lock_store_rides_out_a_redis_connection_lost_mid_command(tmp_path):
+    """Through a proxy to this machine's Redis that hangs up on the first connection once it has read its
+    first command (as a Redis restart does to a command in flight): Rasa's own lock store fails the message
+    (LockError), ours retries on a new connection and gets the lock."""
+    out = run_in_rasa_venv("""
+        import asyncio, socket, threading
+        from rasa.core.lock_store import RedisLockStore
+        from rasa.utils.endpoints import EndpointConfig
+        from bot.lock_store import RetryingRedisLockStore
+
+        def proxy():
+            server = socket.socket()
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            def pipe(a, b):
+                try:
+                    while (data := a.recv(65536)):
+                        b.sendall(data)
+                except OSError:
+                    pass
+                finally:
+                    for end in (a, b):
+                        try:
+                            end.shutdown(socket.SHUT_RDWR)
+                        except OSError:
+                            pass
+            def serve():
+                first = True
+                while True:
+                    client, _ = server.accept()
+                    if first:                      # the handshake (SELECT) goes through; the next command is lost
+                        first = False
+                        with socket.create_connection(("127.0.0.1", 6379)) as redis:
+                            redis.sendall(client.recv(65536))
+                            client.sendall(redis.recv(65536))
+                        client.recv(65536)
+                        client.close()
+                        continue
+                    redis = socket.create_connection(("127.0.0.1", 6379))
+                    threading.Thread(target=pipe, args=(client, redis), daemon=True).start()
+                    threading.Thread(target=pipe, args=(redis, client), daemon=True).start()
+            threading.Thread(target=serve, daemon=True).start()
+            return server.getsockname()[1]
+
+        async def lock_once(store):
+            async with store.lock("c1", lock_lifetime=5, wait_time_in_seconds=0.05):
+                return "locked"
+
+        for make in (lambda port: RedisLockStore(host="127.0.0.1", port=port, db=1, key_prefix="locktest"),
+                     lambda port: RetryingRedisLockStore(EndpointConfig(url="127.0.0.1", port=port, db=1,
+                                                                        key_prefix="locktest"))):
+            try:
+                print(asyncio.run(lock_once(make(proxy()))))
+            except Exception as exc:
+                print(type(exc).__name__)
+    """, tmp_path)
+    assert out.split("\n")[:2] == ["LockError", "locked"]

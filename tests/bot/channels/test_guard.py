@@ -46,3 +46,35 @@ def test_languages_are_data_not_code():
     for module in ["core/privacy.py", "bot/channels/guard.py", "bot/channels/socketio.py", "bot/channels/rest.py"]:
         source = (PROJECT_ROOT / module).read_text(encoding="utf-8")
         assert not re.search(r"[\"'](?:nl|fr|en)[\"']", source), module
+
+
+class Output:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    async def send_text_message(self, recipient: str, text: str) -> None:
+        self.sent.append((recipient, text))
+
+
+class Message:   # the attributes of Rasa's UserMessage that deliver uses
+    def __init__(self) -> None:
+        self.sender_id, self.input_channel, self.output_channel = "jan", "rest", Output()
+
+
+def test_a_failing_dialogue_is_told_to_the_user_in_the_locales_language(caplog):
+    import asyncio
+
+    from bot.channels.guard import deliver
+
+    async def store_down(message):
+        raise ConnectionError("could not connect to server: Connection refused")
+
+    async def fine(message):
+        await message.output_channel.send_text_message(message.sender_id, "hello")
+
+    failed = Message()
+    assert asyncio.run(deliver(store_down, failed, "fr-BE")) is False
+    assert failed.output_channel.sent == [("jan", NOTICES["unavailable"]["fr"])]
+    assert "ConnectionError" in caplog.text
+    ok = Message()
+    assert asyncio.run(deliver(fine, ok, "fr-BE")) is True and ok.output_channel.sent == [("jan", "hello")]
