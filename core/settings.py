@@ -346,6 +346,10 @@ class ScaleSettings(BaseModel):
     lock_lifetime_seconds: int = Field(default=120, ge=10)  # Rasa's 60 s default is shorter than a slow escalation
     sql_pool_size: int = Field(default=5, ge=1)             # per Rasa process; Rasa's default 50 + 100 overflow
     sql_max_overflow: int = Field(default=10, ge=0)         # exceeds PostgreSQL's 100 connections at 1 process
+    # the helpdesk service takes Rasa's events off RabbitMQ into <data_dir>/rasa_events.db, where the live
+    # handoff, the editors' pages and GDPR read conversations (helpdesk_service/event_feed.py); set by
+    # `helpdesk run --scale` (the conversations are in PostgreSQL there, not in rasa_tracker.db)
+    feed_events: bool = False
 
 
 class OpeningHours(BaseModel):
@@ -486,6 +490,13 @@ class Settings(BaseSettings):
     def api_token(self) -> str:
         """The service API token: configured, or generated once and kept in the data folder."""
         return self.service.api_token or self._generated_secret("api_token")
+
+    def conversation_events_path(self) -> Path:
+        """The events table the service reads conversations from: Rasa's SQLite tracker store, or in the
+        scaled setup the copy fed from RabbitMQ."""
+        if self.scale.feed_events:
+            return self.data_path / "rasa_events.db"
+        return self.path(self.handoff.tracker_db or self.data_path / "rasa_tracker.db")
 
     def rasa_token(self) -> str:
         """The token of Rasa's HTTP API: generated once, kept in the data folder, handed to Rasa

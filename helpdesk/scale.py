@@ -234,6 +234,7 @@ class ScaledServices(Services):
         super().__init__(settings)
         check_backing_services(settings)
         self.env.update(scale_environment(settings))
+        self.env["HELPDESK_SCALE__FEED_EVENTS"] = "true"      # the helpdesk service reads Rasa's events from RabbitMQ
         r = settings.rasa
         others = [s for s in self.services if s.name != "rasa"]     # the helpdesk service, the action server
         credentials = scaled_credentials(settings, self.env)

@@ -30,9 +30,13 @@ def create_app(settings: Settings, tickets: TicketBackend | None = None) -> Fast
         container.outbox_worker.start()   # retries pending escalations on a timer
         container.handoff_worker.start()  # live chats: the user's messages, timeouts
         container.retention_worker.start()  # retention periods: at start, then daily
+        if container.event_feed:            # scaled setup: Rasa's events from RabbitMQ
+            container.event_feed.start()
         try:
             yield
         finally:
+            if container.event_feed:
+                container.event_feed.stop()
             container.retention_worker.stop()
             container.handoff_worker.stop()
             container.outbox_worker.stop()

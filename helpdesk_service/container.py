@@ -30,6 +30,7 @@ from escalation.tickets.base import TicketBackend
 from escalation.tickets.factory import build_backend
 from kb_index.embedders import get_embedder
 from kb_index.live import LiveKbSearcher
+from helpdesk_service.event_feed import EventStore, RabbitEventFeed
 from helpdesk_service.gdpr import PersonalData, retention_worker
 from helpdesk_service.limits import ServiceLimits
 
@@ -55,12 +56,21 @@ class Container:
     handoffs: HandoffService                   # live chats handed to agents
     handoff_worker: PeriodicTask
     editor: EditorService                      # the KB editors' inbox, map, articles, analytics
+    event_feed: RabbitEventFeed | None = None  # scaled setup: Rasa's events from RabbitMQ into the events table
+
+
+def event_feed(settings: Settings) -> RabbitEventFeed | None:
+    s = settings.scale
+    if not s.feed_events:
+        return None
+    return RabbitEventFeed(EventStore(settings.conversation_events_path()), s.rabbitmq_host, s.rabbitmq_port,
+                           s.rabbitmq_user, s.rabbitmq_password, s.rabbitmq_queue)
 
 
 def build_handoffs(settings: Settings, backend: TicketBackend) -> HandoffService:
     host = settings.rasa.host if settings.rasa.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
     rasa = RasaClient(f"http://{host}:{settings.rasa.port}", settings.rasa_token())
-    tracker_db = settings.path(settings.handoff.tracker_db or settings.data_path / "rasa_tracker.db")
+    tracker_db = settings.conversation_events_path()
     return HandoffService(settings, HandoffStore(settings.data_path / "handoff.db"), rasa, backend, tracker_db)
 
 
@@ -97,4 +107,5 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         handoffs=handoffs,
         handoff_worker=handoff_worker(handoffs, settings.handoff.poll_seconds),
         editor=editor,
+        event_feed=event_feed(settings),
     )

@@ -67,7 +67,7 @@ STORES = [
 def store_paths(settings: Settings) -> dict[str, Path]:
     data = settings.data_path
     return {
-        "tracker": data / "rasa_tracker.db",
+        "tracker": settings.conversation_events_path(),
         "tickets": settings.path(settings.tickets.sqlite_path),
         "outbox": settings.outbox_path,
         "complaints": data / "complaints.db",

@@ -150,3 +150,16 @@ def test_the_deployed_haproxy_applies_the_launchers_rules(settings):
     assert f"bind :{settings.rasa.port}" in deployed
     assert HEALTH_CHECK in ours and HEALTH_CHECK in deployed
     assert " backup" in ours and " backup" in deployed      # tried when every check fails at once
+
+
+def test_the_deployed_helpdesk_service_reads_the_queue_rasa_publishes_to(settings):
+    compose_rasa = compose()["services"]["rasa"]["environment"]
+    compose_helpdesk = compose()["services"]["helpdesk"]["environment"]
+    docs = k8s()
+    k8s_rasa = k8s_env(docs[("Deployment", "rasa")], docs)
+    k8s_helpdesk = k8s_env(docs[("Deployment", "helpdesk")], docs)
+    for rasa, helpdesk in ((compose_rasa, compose_helpdesk), (k8s_rasa, k8s_helpdesk)):
+        assert helpdesk["HELPDESK_SCALE__FEED_EVENTS"] == "true"
+        assert helpdesk["HELPDESK_SCALE__RABBITMQ_QUEUE"] == rasa["HELPDESK_RABBITMQ_QUEUE"]
+        assert helpdesk["HELPDESK_SCALE__RABBITMQ_HOST"] == rasa["HELPDESK_RABBITMQ_HOST"]
+        assert helpdesk["HELPDESK_SCALE__RABBITMQ_USER"] == rasa["HELPDESK_RABBITMQ_USER"]

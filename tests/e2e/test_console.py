@@ -10,7 +10,9 @@ import os
 import re
 import subprocess
 import sys
+import time
 
+import httpx
 import pytest
 
 from escalation.tickets.sqlite_store import SqliteTicketStore
@@ -231,3 +233,31 @@ def test_a_teams_user_gets_the_agents_reply_as_a_proactive_message(teams_rasa, m
         handoffs.set_presence("teams-agent", "away", 3)
         if handoffs.live_for(user):
             handoffs.update(handoffs.live_for(user)["id"], state="timed_out")
+
+
+def test_an_agent_words_and_resolves_a_known_problem_in_the_console(browser, stack, agents):
+    api = {"Authorization": f"Bearer {stack.api_token()}"}
+    declared = httpx.post(f"{stack.helpdesk_url}/api/problems", headers=api, timeout=30,
+                          json={"category": "printer", "title": "Printers on floor 2 <b>down</b>"})
+    assert declared.status_code == 201, declared.text
+    problem_id = declared.json()["id"]
+    errors: list[str] = []
+    agent = new_page(browser, errors)
+    sign_in(agent, stack, agents[0])
+    item = agent.locator(f'#problems li[data-id="{problem_id}"]')
+    expect(item).to_contain_text("Printers on floor 2 <b>down</b>")          # as text, never markup
+    item.get_by_label("What users are told (Nederlands)").fill("De printers op verdieping 2 liggen plat; we werken eraan.")
+    item.get_by_role("button", name="Save the messages").click()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        stored = httpx.get(f"{stack.helpdesk_url}/api/problems/{problem_id}", headers=api, timeout=30).json()
+        if stored["messages"].get("nl"):
+            break
+        time.sleep(0.5)
+    assert stored["messages"]["nl"] == "De printers op verdieping 2 liggen plat; we werken eraan." and stored["confirmed"]
+    shot(agent, "problems")
+    agent.locator(f'#problems li[data-id="{problem_id}"]').get_by_role("button", name="Resolved").click()
+    expect(agent.locator(f'#problems li[data-id="{problem_id}"]')).to_have_count(0)
+    assert httpx.get(f"{stack.helpdesk_url}/api/problems/{problem_id}", headers=api, timeout=30).json()["status"] == "resolved"
+    assert not errors, errors
+    agent.context.close()

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 
+import httpx
 import pytest
 import yaml
 
@@ -136,6 +137,16 @@ def test_an_unanswered_question_becomes_an_article_the_chat_then_finds(stack, ch
     files = sorted(stack.path(stack.rasa.nlu_dir).glob("*/editor_examples.yml"))   # in the item's language
     blocks = [b for f in files for b in yaml.safe_load(f.read_text(encoding="utf-8"))["nlu"]]
     assert any(b["intent"] == "hardware_broken" and QUESTION in b["examples"] for b in blocks), files
+    # ... and into the next model: the editor trains it (automatic retraining is off in the e2e stack) and
+    # Rasa loads it while it keeps answering
+    rasa = f"http://{stack.rasa.host}:{stack.rasa.port}"
+    token = {"token": stack.rasa_token()}
+    before = httpx.get(f"{rasa}/status", params=token, timeout=30).json()["model_id"]
+    page.get_by_role("button", name="Train the model now").click()
+    expect(page.locator("#retrain")).to_have_attribute("data-state", "loaded", timeout=15 * 60 * 1000)
+    assert httpx.get(f"{rasa}/status", params=token, timeout=30).json()["model_id"] != before
+    parsed = httpx.post(f"{rasa}/model/parse", params=token, json={"text": QUESTION}, timeout=60).json()
+    assert parsed["intent"]["name"] == "hardware_broken", parsed["intent"]
 
     # 7. the analytics page shows the conversations of this test
     page.get_by_role("tab", name="Analytics").click()

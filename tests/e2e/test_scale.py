@@ -253,3 +253,22 @@ def test_redis_unresponsive_for_a_few_seconds_delays_replies_and_loses_nothing(s
     assert chat(scaled, sender, "since this morning")
     events = tracker(scaled, sender)["events"]
     assert user_texts(events) == ["hello", "my vpn is broken", "since this morning"] and turns_are_serial(events)
+
+
+def test_the_helpdesk_service_reads_the_conversations_from_rabbitmq(scaled):
+    """The conversations are in PostgreSQL; the helpdesk service (live handoff, editors' pages, GDPR)
+    reads them from the events Rasa publishes on RabbitMQ (helpdesk_service/event_feed.py)."""
+    from helpdesk_service.editor.tracker import read_events
+
+    sender = f"feed{int(time.time())}"
+    chat(scaled, sender, "hello")
+    chat(scaled, sender, "my printer does not print any more")
+    events_db = scaled.settings.data_path / "rasa_events.db"
+    deadline, texts = time.monotonic() + 60, []
+    while time.monotonic() < deadline:
+        if events_db.is_file():
+            texts = [e.text for e in read_events(events_db) if e.sender == sender and e.type == "user"]
+            if len(texts) == 2:
+                break
+        time.sleep(0.5)
+    assert texts == ["hello", "my printer does not print any more"]

@@ -261,11 +261,59 @@
     }).catch(function () {});
   }
 
+  // -- known problems: detected ones are shown to users only once an agent confirms them -------------
+  var problemsSeen = "";
+  function loadProblems(force) {
+    return api("GET", "/problems").then(function (items) {
+      var key = JSON.stringify(items);
+      if (key === problemsSeen && !force) return;      // keep what an agent is typing
+      problemsSeen = key;
+      var ul = $("problems");
+      ul.textContent = "";
+      if (!items.length) ul.appendChild(el("li", tr("console.no_problems")));
+      items.forEach(function (p) { ul.appendChild(problemItem(p)); });
+    }).catch(function (e) { $("problems-error").textContent = e.message || String(e); });
+  }
+  function problemItem(p) {
+    var li = el("li", null, "problem"); li.dataset.id = p.id;
+    li.appendChild(el("strong", p.title));
+    li.appendChild(el("span", " " + tr("console.problem_reports", { count: I18n.number(p.incident_count), since: when(p.since) })));
+    li.appendChild(el("span", " " + tr(p.confirmed ? "console.problem_confirmed" : "console.problem_unconfirmed"),
+                      p.confirmed ? "badge" : "badge unconfirmed"));
+    var form = el("form"), fields = {};
+    I18n.languages.forEach(function (language) {
+      var id = "problem-" + p.id + "-" + language, label = el("label", tr("console.problem_message", { language: I18n.languageName(language) }));
+      var input = el("textarea"); input.id = id; input.rows = 2; input.maxLength = 500; input.value = p.messages[language] || "";
+      label.htmlFor = id; fields[language] = input;
+      form.appendChild(label); form.appendChild(input);
+    });
+    var confirm = el("button", tr(p.confirmed ? "console.save_problem" : "console.confirm_problem")); confirm.type = "submit";
+    var resolve = el("button", tr("console.resolve_problem")); resolve.type = "button";
+    form.appendChild(confirm); form.appendChild(resolve);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var messages = {};
+      Object.keys(fields).forEach(function (l) { if (fields[l].value.trim()) messages[l] = fields[l].value.trim(); });
+      api("PATCH", "/problems/" + p.id, { confirmed: true, messages: messages })
+        .then(function () { $("problems-error").textContent = ""; return loadProblems(true); })
+        .catch(function (err) { $("problems-error").textContent = err.message || String(err); });
+    });
+    resolve.addEventListener("click", function () {
+      api("PATCH", "/problems/" + p.id, { status: "resolved" })
+        .then(function () { return loadProblems(true); })
+        .catch(function (err) { $("problems-error").textContent = err.message || String(err); });
+    });
+    li.appendChild(form);
+    return li;
+  }
+
   I18n.onChange(function () {   // the first time too: the texts are there
     showRole();
     loadQueue();
+    loadProblems(true);
     if (openId !== null) openConversation(openId);
   });
   setInterval(loadQueue, 2000);
+  setInterval(loadProblems, 15000);
   setInterval(pollChat, 1000);
 })();

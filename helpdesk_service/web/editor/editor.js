@@ -99,7 +99,11 @@ function showRetrain(status) {
   if (!status) return;
   $("retrain").textContent = status.state === "idle" ? ""
     : t("editor.model", { state: I18n.label("editor.model_", status.state) }) + (status.error ? " (" + status.error + ")" : "");
+  $("retrain").dataset.state = status.state;
+  if (status.state === "training" || status.state === "queued") setTimeout(followRetrain, 3000);
 }
+const followRetrain = guard(async () => showRetrain(await api("/editor/api/retrain")));
+$("retrain-now").addEventListener("click", guard(async () => showRetrain(await api("/editor/api/retrain", { method: "POST" }))));
 
 // --- map ---
 const loadMap = guard(async () => {
@@ -275,21 +279,32 @@ const loadAnalytics = guard(async () => {
     ["Self-service resolution", "editor.fig_deflection", pct(s.deflection_rate)],
     ["Escalation rate", "editor.fig_escalation", pct(s.escalation_rate)], ["Containment", "editor.fig_containment", pct(s.containment_rate)],
     ["Fallback rate", "editor.fig_fallback", pct(s.fallback_rate)],
-    ["CSAT (1-5)", "editor.fig_csat", s.csat.average === null ? "-" : `${I18n.number(s.csat.average)} (${I18n.number(s.csat.answers)})`]];
+    ["CSAT (1-5)", "editor.fig_csat", s.csat.average === null ? "-" : `${I18n.number(s.csat.average)} (${I18n.number(s.csat.answers)})`],
+    ["SLA response", "editor.fig_sla_response", pct(s.sla.response_attainment)],
+    ["SLA resolution", "editor.fig_sla_resolution", pct(s.sla.resolution_attainment)]];
   const dl = $("figures"); dl.replaceChildren();
   figures.forEach(([name, key, v]) => { const d = el("div"); d.dataset.figure = name; d.append(el("dt", t(key)), el("dd", v)); dl.append(d); });
   // breakdown table by language or channel
   const groups = {};
   data.rows.forEach((r) => { const g = groups[r[by]] = groups[r[by]] || { conversations: 0, escalated: 0, fallbacks: 0, user_messages: 0, solved: 0, not_solved: 0 };
     Object.keys(g).forEach((k) => { g[k] += r[k]; }); });
+  // SLA attainment by the same key, from the tickets (met / (met + missed))
+  const sla = {};
+  s.sla.rows.forEach((r) => { const g = sla[r[by]] = sla[r[by]] || { response_met: 0, response_missed: 0, resolution_met: 0, resolution_missed: 0 };
+    Object.keys(g).forEach((k) => { g[k] += r[k]; }); });
+  const share = (met, missed) => pct(met + missed ? met / (met + missed) : null);
   const head = $("breakdown-head");
   head.replaceChildren(...[`editor.by_${by}`, "editor.col_conversations", "editor.col_escalation", "editor.col_containment",
-    "editor.col_fallback", "editor.col_deflection"].map((key) => el("th", t(key))));
+    "editor.col_fallback", "editor.col_deflection", "editor.col_sla_response", "editor.col_sla_resolution"].map((key) => el("th", t(key))));
   const body = $("breakdown"); body.replaceChildren();
-  Object.entries(groups).forEach(([k, g]) => { const tr = el("tr"); tr.dataset.group = k;
+  [...new Set([...Object.keys(groups), ...Object.keys(sla)])].forEach((k) => {
+    const g = groups[k] || { conversations: 0, escalated: 0, fallbacks: 0, user_messages: 0, solved: 0, not_solved: 0 };
+    const a = sla[k] || { response_met: 0, response_missed: 0, resolution_met: 0, resolution_missed: 0 };
+    const tr = el("tr"); tr.dataset.group = k;
     tr.append(el("td", k), el("td", I18n.number(g.conversations)), el("td", pct(g.conversations ? g.escalated / g.conversations : null)),
       el("td", pct(g.conversations ? 1 - g.escalated / g.conversations : null)), el("td", pct(g.user_messages ? g.fallbacks / g.user_messages : null)),
-      el("td", pct(g.solved + g.not_solved ? g.solved / (g.solved + g.not_solved) : null))); body.append(tr); });
+      el("td", pct(g.solved + g.not_solved ? g.solved / (g.solved + g.not_solved) : null)),
+      el("td", share(a.response_met, a.response_missed)), el("td", share(a.resolution_met, a.resolution_missed))); body.append(tr); });
   if (typeof Chart === "undefined") { showError(t("editor.no_chart_library")); return; }
   const days = [...new Set(data.rows.map((r) => r.day))].sort();
   const locale = I18n.language();
