@@ -122,6 +122,8 @@ def scale_environment(settings: Settings) -> dict[str, str]:
         "HELPDESK_REDIS_PORT": str(s.redis_port),
         "HELPDESK_REDIS_LOCK_DB": str(s.redis_lock_db),
         "HELPDESK_SOCKETIO_REDIS_URL": f"redis://{s.redis_host}:{s.redis_port}/{s.redis_socketio_db}",
+        # the chat rate limits, counted once for all Rasa processes (bot/channels/shared_rate_limit.py)
+        "HELPDESK_RATE_LIMIT_REDIS_URL": f"redis://{s.redis_host}:{s.redis_port}/{s.redis_lock_db}",
         "HELPDESK_RABBITMQ_HOST": s.rabbitmq_host,
         "HELPDESK_RABBITMQ_PORT": str(s.rabbitmq_port),
         "HELPDESK_RABBITMQ_USER": s.rabbitmq_user,

@@ -4,7 +4,8 @@
   cut there, and the user is told so (one message of one user must not stall the bot for everyone:
   a 1 MB message took 56 s of NLU).
 - Per sender and per client address, token buckets (``limits.chat_messages_per_minute...``):
-  a message over the limit is answered with a notice and not processed.
+  a message over the limit is answered with a notice and not processed. In memory, or in Redis when
+  several Rasa processes share the users (``bot/channels/shared_rate_limit.py``).
 - When the dialogue fails on a message (a store it needs is down: PostgreSQL, Redis), the user is told
   that the message was not processed and to send it again (``deliver``), instead of silence.
 The notices are data (``notices.yml``), in the language of the client's locale (else the default
@@ -45,6 +46,17 @@ def notice(name: str, locale: Any = None, **values: Any) -> str:
     return text.format(**values)
 
 
+def limiter(per_minute: int) -> Any:
+    """In memory; shared through Redis when ``HELPDESK_RATE_LIMIT_REDIS_URL`` is set (the scaled setup,
+    where several Rasa processes take one user's messages)."""
+    redis_url = os.environ.get("HELPDESK_RATE_LIMIT_REDIS_URL")
+    if redis_url:
+        from bot.channels.shared_rate_limit import RedisRateLimiter
+
+        return RedisRateLimiter(redis_url, per_minute)
+    return RateLimiter(per_minute)
+
+
 @dataclass
 class Checked:
     text: str
@@ -56,8 +68,8 @@ class MessageGuard:
     def __init__(self, max_chars: Optional[int] = None, per_minute: Optional[int] = None,
                  per_minute_per_ip: Optional[int] = None) -> None:
         self.max_chars = max_chars or _env_int("HELPDESK_MAX_MESSAGE_CHARS", 2000)
-        self.per_sender = RateLimiter(per_minute or _env_int("HELPDESK_CHAT_PER_MINUTE", 30))
-        self.per_ip = RateLimiter(per_minute_per_ip or _env_int("HELPDESK_CHAT_PER_MINUTE_PER_IP", 120))
+        self.per_sender = limiter(per_minute or _env_int("HELPDESK_CHAT_PER_MINUTE", 30))
+        self.per_ip = limiter(per_minute_per_ip or _env_int("HELPDESK_CHAT_PER_MINUTE_PER_IP", 120))
 
     def check(self, text: Any, sender: str, address: Optional[str],
               metadata: Optional[Mapping[str, Any]] = None) -> Checked:

@@ -231,3 +231,20 @@ def test_the_lock_store_rides_out_a_redis_connection_lost_mid_command(tmp_path):
                 print(type(exc).__name__)
     """, tmp_path)
     assert out.split("\n")[:2] == ["LockError", "locked"]
+
+
+def test_chat_rate_limits_are_counted_once_for_all_rasa_processes(tmp_path):
+    """Two guards (two Rasa processes) sharing this machine's Redis: 3 messages a minute in all."""
+    import uuid
+
+    sender = f"rate-{uuid.uuid4().hex[:8]}"
+    out = run_in_rasa_venv(f"""
+        import os
+        os.environ["HELPDESK_RATE_LIMIT_REDIS_URL"] = "redis://127.0.0.1:6379/1"
+        from bot.channels.guard import MessageGuard
+        first, second = (MessageGuard(max_chars=100, per_minute=3, per_minute_per_ip=100) for _ in range(2))
+        print([g.check("hi", "{sender}", None).allowed for g in (first, second, first, second, first)])
+        os.environ["HELPDESK_RATE_LIMIT_REDIS_URL"] = "redis://127.0.0.1:1/1"          # Redis unreachable
+        print(MessageGuard(max_chars=100, per_minute=1).check("hi", "{sender}", None).allowed)
+    """, tmp_path)
+    assert out.split("\n")[:2] == ["[True, True, True, False, False]", "True"]
