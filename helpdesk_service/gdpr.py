@@ -8,7 +8,8 @@ included: it holds the transcripts. An outbox entry that is not delivered yet is
 (nothing accepted is lost); tickets have no retention period here (they are the helpdesk's record)
 but are exported and erased with the user. With the RT backend, tickets live in RT: the backend exports
 them and erases them there (``RequesterTickets``), after the local stores (an unreachable RT fails the
-call, which can be repeated: erasing is idempotent).
+call, which can be repeated: erasing is idempotent). In the scaled setup the conversations are in
+Rasa's PostgreSQL tracker store as well (``postgres_conversations.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from core.periodic import PeriodicTask
 from core.settings import Settings
 from core.storage import connect
 from escalation.tickets.base import RequesterTickets, TicketBackend
+from helpdesk_service.postgres_conversations import PostgresConversations
 
 log = logging.getLogger(__name__)
 DAY_SECONDS = 86400
@@ -101,6 +103,8 @@ class PersonalData:
         self.settings = settings
         self.paths = store_paths(settings)
         self.remote_tickets = tickets if isinstance(tickets, RequesterTickets) else None
+        # the scaled setup keeps the conversations in PostgreSQL (the data folder has a copy of the events)
+        self.postgres = PostgresConversations(settings.scale) if settings.scale.feed_events else None
 
     def _each(self):
         for store in STORES:
@@ -119,6 +123,8 @@ class PersonalData:
         for store, db in self._each():
             rows = db.execute(f"SELECT * FROM {store.table} WHERE {store.user} = ?", (user_id,)).fetchall()
             result[store.name] = [_row(r) for r in rows]
+        if self.postgres is not None:
+            result["conversations (postgresql)"] = self.postgres.export(user_id)
         if self.remote_tickets is not None:
             result[f"tickets ({self.settings.tickets.backend})"] = self.remote_tickets.export_requester(user_id)
         return result
@@ -128,6 +134,8 @@ class PersonalData:
         removed = {}
         for store, db in self._each():
             removed[store.name] = db.execute(f"DELETE FROM {store.table} WHERE {store.user} = ?", (user_id,)).rowcount
+        if self.postgres is not None:
+            removed["conversations (postgresql)"] = self.postgres.erase(user_id)
         if self.remote_tickets is not None:
             removed[f"tickets ({self.settings.tickets.backend})"] = self.remote_tickets.erase_requester(user_id)
         log.info("erased the data of one user: %s", removed)
@@ -148,6 +156,9 @@ class PersonalData:
                 condition, value = f"julianday({store.time}) < julianday(?)", cutoff.isoformat()
             removed[store.name] = db.execute(
                 f"DELETE FROM {store.table} WHERE {condition} AND NOT ({store.keep_if})", (value,)).rowcount
+        days = self.settings.retention.transcripts_days
+        if self.postgres is not None and days:
+            removed["conversations (postgresql)"] = self.postgres.purge((now - timedelta(days=days)).timestamp())
         if any(removed.values()):
             log.info("retention: removed %s", removed)
         return removed

@@ -152,7 +152,7 @@ def test_the_deployed_haproxy_applies_the_launchers_rules(settings):
     assert " backup" in ours and " backup" in deployed      # tried when every check fails at once
 
 
-def test_the_deployed_helpdesk_service_reads_the_queue_rasa_publishes_to(settings):
+def test_the_deployed_helpdesk_service_reads_the_queue_and_the_database_rasa_writes_to(settings):
     compose_rasa = compose()["services"]["rasa"]["environment"]
     compose_helpdesk = compose()["services"]["helpdesk"]["environment"]
     docs = k8s()
@@ -163,3 +163,5 @@ def test_the_deployed_helpdesk_service_reads_the_queue_rasa_publishes_to(setting
         assert helpdesk["HELPDESK_SCALE__RABBITMQ_QUEUE"] == rasa["HELPDESK_RABBITMQ_QUEUE"]
         assert helpdesk["HELPDESK_SCALE__RABBITMQ_HOST"] == rasa["HELPDESK_RABBITMQ_HOST"]
         assert helpdesk["HELPDESK_SCALE__RABBITMQ_USER"] == rasa["HELPDESK_RABBITMQ_USER"]
+        for name in ("HOST", "DB", "USER"):     # GDPR in Rasa's tracker database
+            assert helpdesk[f"HELPDESK_SCALE__POSTGRES_{name}"] == rasa[f"HELPDESK_POSTGRES_{name}"]

@@ -107,3 +107,38 @@ def test_retention_runs_when_the_service_starts(settings):
                 break
             time.sleep(0.1)
         assert not c.get("/api/gdpr/users/frank").json()["conversations"]
+
+
+def test_the_scaled_setups_postgresql_conversations_are_exported_erased_and_purged(settings):
+    """Against this machine's PostgreSQL: a database in the shape of Rasa's SQL tracker store."""
+    import psycopg
+
+    from helpdesk_service.gdpr import PersonalData
+
+    s = settings.scale
+    s.postgres_db = f"helpdesk_gdpr_{int(time.time() * 1000)}"
+    settings.scale.feed_events = True
+    admin = {"host": s.postgres_host, "port": s.postgres_port, "user": s.postgres_user, "password": s.postgres_password or None}
+    try:
+        with psycopg.connect(**admin, dbname=s.postgres_login_db, autocommit=True) as db:
+            db.execute(f'CREATE DATABASE "{s.postgres_db}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL on {s.postgres_host}:{s.postgres_port} is needed for this test: {exc!r}")
+    try:
+        old = (utcnow() - timedelta(days=settings.retention.transcripts_days + 1)).timestamp()
+        with psycopg.connect(**admin, dbname=s.postgres_db) as db:
+            db.execute("CREATE TABLE events (id SERIAL PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255)"
+                       " NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)")
+            for sender, ts in (("alice", time.time()), ("alice", time.time()), ("bob", time.time()), ("old", old)):
+                db.execute("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (%s, 'user', %s, %s)",
+                           (sender, ts, json.dumps({"event": "user", "text": f"{sender} says hi"})))
+        data = PersonalData(settings)
+        exported = data.export("alice")["conversations (postgresql)"]
+        assert [e["data"]["text"] for e in exported] == ["alice says hi", "alice says hi"]
+        assert data.delete("alice")["conversations (postgresql)"] == 2
+        assert data.export("alice")["conversations (postgresql)"] == []
+        assert data.purge()["conversations (postgresql)"] == 1                 # "old", past the retention period
+        assert [e["sender_id"] for e in data.export("bob")["conversations (postgresql)"]] == ["bob"]
+    finally:
+        with psycopg.connect(**admin, dbname=s.postgres_login_db, autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{s.postgres_db}" WITH (FORCE)')
