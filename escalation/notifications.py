@@ -4,9 +4,10 @@ The user was given a reference (R-...) while the ticket system was down. When th
 escalation, :class:`ChatNotifier` asks Rasa to run the rule for the intent ``EXTERNAL_ticket_created``
 in that conversation (``POST /conversations/<sender>/trigger_intent?output_channel=latest``, with the
 token of Rasa's HTTP API); the action says the number, priority and due time in the user's language.
-Only channels in ``chat_push.channels`` can carry a message outside the user's turn (socket.io); for
-the others (REST, Teams through Rasa's botframework channel) the bot tells it with the user's next
-message instead (``PendingTicketNews`` in the bot), so nothing is pushed there.
+Only channels in ``chat_push.channels`` can carry a message outside the user's turn (socket.io; Teams,
+as a proactive message by the conversation reference kept in the service's database); for the others
+(REST) the bot tells it with the user's next message instead (``PendingTicketNews`` in the bot), so
+nothing is pushed there.
 """
 
 from __future__ import annotations

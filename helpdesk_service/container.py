@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from core.periodic import PeriodicTask
 from core.records import RecordStore
 from helpdesk_service.accounts import AccountStore
+from helpdesk_service.channel_store import ChannelStore
 from helpdesk_service.editor.service import EditorService
 from helpdesk_service.handoff.rasa import RasaClient
 from helpdesk_service.handoff.service import HandoffService
@@ -55,6 +56,7 @@ class Container:
     handoffs: HandoffService                   # live chats handed to agents
     handoff_worker: PeriodicTask
     editor: EditorService                      # the KB editors' inbox, map, articles, analytics
+    channels: ChannelStore                     # Teams conversation references, messages waiting for REST users
 
 
 def build_handoffs(settings: Settings, backend: TicketBackend) -> HandoffService:
@@ -97,4 +99,5 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         handoffs=handoffs,
         handoff_worker=handoff_worker(handoffs, settings.handoff.poll_seconds),
         editor=editor,
+        channels=ChannelStore(settings.data_path / "channels.db"),
     )

@@ -51,6 +51,8 @@ STORES = [
           "review_days"),
     Store("outcomes", "analytics", "outcomes", "conversation_id", "at", "iso", "outcomes_days"),
     Store("incidents", "problems", "incidents", "requester_id", "created_at", "iso", "transcripts_days"),
+    Store("teams_references", "channels", "teams_references", "sender_id", "updated_at", "iso", "transcripts_days"),
+    Store("rest_queue", "channels", "rest_queue", "sender_id", "queued_at", "iso", "transcripts_days"),
 ]
 
 
@@ -64,6 +66,7 @@ def store_paths(settings: Settings) -> dict[str, Path]:
         "review": data / "review.db",
         "analytics": data / "analytics.db",
         "problems": settings.path(settings.problems.path or data / "problems.db"),
+        "channels": data / "channels.db",
     }
 
 
@@ -75,7 +78,7 @@ def _row(row: sqlite3.Row) -> dict[str, Any]:
     out = {}
     for key in row.keys():
         value = row[key]
-        if key in ("data", "draft", "ticket") and isinstance(value, str):
+        if key in ("data", "draft", "ticket", "reference", "message") and isinstance(value, str):
             try:
                 value = json.loads(value)
             except ValueError:

@@ -150,3 +150,15 @@ def test_the_deployed_haproxy_applies_the_launchers_rules(settings):
     assert f"bind :{settings.rasa.port}" in deployed
     assert HEALTH_CHECK in ours and HEALTH_CHECK in deployed
     assert " backup" in ours and " backup" in deployed      # tried when every check fails at once
+
+
+def test_rasa_reaches_the_helpdesk_service_everywhere(settings):
+    """Rasa's channels keep Teams references and REST users' waiting messages in the helpdesk service."""
+    needed = {"HELPDESK_SERVICE_URL", "HELPDESK_SERVICE_TOKEN"}
+    launcher = Services(settings).env
+    assert launcher["HELPDESK_SERVICE_URL"] == settings.helpdesk_url
+    assert launcher["HELPDESK_SERVICE_TOKEN"] == settings.api_token()
+    compose_env = compose()["services"]["rasa"]["environment"]
+    assert needed <= set(compose_env) and compose_env["HELPDESK_SERVICE_URL"] == "http://helpdesk:8000"
+    docs = k8s()
+    assert needed <= set(k8s_env(docs[("Deployment", "rasa")], docs))

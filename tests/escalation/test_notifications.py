@@ -31,10 +31,11 @@ def test_web_chat_conversations_are_told_through_trigger_intent(settings, tmp_pa
     assert json.loads(request.content) == {"name": INTENT, "entities": {"reference": entry.reference}}
 
 
-def test_rest_and_teams_are_not_pushed_and_failures_only_log(settings, tmp_path):
+def test_teams_is_pushed_rest_is_not_and_failures_only_log(settings, tmp_path):
     seen = []
     notifier = ChatNotifier(settings, transport=httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(500)))
     assert notifier.ticket_created(delivered_entry(settings, tmp_path, "rest")) is False
-    assert notifier.ticket_created(delivered_entry(settings, tmp_path, "botframework")) is False
-    assert seen == []
+    assert seen == []                       # a REST user learns it with their next message
+    assert notifier.ticket_created(delivered_entry(settings, tmp_path, "botframework")) is False  # Rasa said 500
+    assert len(seen) == 1                   # Teams: a proactive message by the stored conversation reference
     assert notifier.ticket_created(delivered_entry(settings, tmp_path, "socketio")) is False  # Rasa said 500

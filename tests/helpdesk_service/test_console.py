@@ -118,7 +118,8 @@ def test_nobody_online_means_no_handoff_and_says_why(world):
 
 def test_only_users_of_a_channel_that_can_receive_the_agents_replies_get_a_live_agent(world):
     world.agent("bob")
-    assert world.request(world.ticket(), channel="rest") == {"status": "unavailable", "reason": "channel"}
+    assert world.request(world.ticket(), channel="cmdline") == {"status": "unavailable", "reason": "channel"}
+    assert world.request(world.ticket("k-rest", "rest-user"), "rest-user", channel="rest")["status"] == "waiting"
     assert world.request(world.ticket(), channel="socketio")["status"] == "waiting"
 
 

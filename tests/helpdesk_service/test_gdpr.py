@@ -45,18 +45,25 @@ def populate(client, settings, user):
     assert client.post("/api/review/unclear", json={"text": "blorp", "sender_id": user}).status_code == 201
     assert client.post("/api/outcomes", json={"conversation_id": user, "article_id": "a", "language": "en",
                                                "outcome": "solved"}).status_code in (200, 201, 204)
+    reference = {"conversation": {"id": f"a:{user}"}, "user": f"29:{user}", "recipient": {"id": "28:bot"},
+                 "serviceUrl": "https://smba.trafficmanager.net/emea/"}
+    assert client.put("/api/channels/teams/references", json={"sender_id": user, "reference": reference}).status_code == 204
+    assert client.post("/api/channels/rest/queue", json={"sender_id": user, "message": {"text": "hi"}}).status_code == 204
 
 
 def test_export_and_erase_one_user_across_every_store(client, settings):
     populate(client, settings, "alice")
     populate(client, settings, "bob")
     exported = client.get("/api/gdpr/users/alice").json()
-    for store in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes"):
+    for store in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes", "teams_references",
+                  "rest_queue"):
         assert exported[store], store
+    assert exported["teams_references"][0]["reference"]["user"] == "29:alice"
     assert {t["requester_id"] for t in exported["tickets"]} == {"alice"}
     assert {e["sender_id"] for e in exported["conversations"]} == {"alice"}
     removed = client.delete("/api/gdpr/users/alice").json()
-    assert all(removed[s] >= 1 for s in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes"))
+    assert all(removed[s] >= 1 for s in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes",
+                                          "teams_references", "rest_queue"))
     after = client.get("/api/gdpr/users/alice").json()
     assert not any(after.values())
     assert client.get("/api/gdpr/users/bob").json()["tickets"]          # the others' data stays
