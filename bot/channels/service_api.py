@@ -23,6 +23,17 @@ class ServiceApi:
     def __init__(self, base_url: Optional[Text], token: Optional[Text]) -> None:
         self.base_url = (base_url or "").rstrip("/")
         self.token = token or ""
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._session_loop: Optional[asyncio.AbstractEventLoop] = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        """One session (and its kept-alive connections) per event loop, not one per call: the REST
+        channel calls the service for every message."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session_loop is not loop:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
+            self._session_loop = loop
+        return self._session
 
     @classmethod
     def from_environment(cls) -> "ServiceApi":
@@ -34,14 +45,13 @@ class ServiceApi:
             raise ServiceUnavailable("HELPDESK_SERVICE_URL or HELPDESK_SERVICE_TOKEN is not set")
         headers = {"Authorization": f"Bearer {self.token}"}
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)) as session:
-                async with session.request(method, self.base_url + path, headers=headers, **kwargs) as response:
-                    if response.status == 404 or response.status == 204:
-                        return None
-                    if response.status >= 400:
-                        raise ServiceUnavailable(f"{method} {path}: HTTP {response.status}: "
-                                                 f"{(await response.text())[:200]}")
-                    return await response.json()
+            async with self._http().request(method, self.base_url + path, headers=headers, **kwargs) as response:
+                if response.status == 404 or response.status == 204:
+                    return None
+                if response.status >= 400:
+                    raise ServiceUnavailable(f"{method} {path}: HTTP {response.status}: "
+                                             f"{(await response.text())[:200]}")
+                return await response.json()
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise ServiceUnavailable(f"{method} {path}: {exc.__class__.__name__}") from exc
 
