@@ -13,10 +13,10 @@ nothing is pushed there.
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 import httpx
 
+from core.rasa_paths import conversation_path
 from core.settings import Settings
 from escalation.outbox import OutboxEntry
 
@@ -37,7 +37,7 @@ class ChatNotifier:
         """Push the news into the conversation; True when Rasa accepted it."""
         if not self.wants(entry):
             return False
-        url = (f"{self.settings.rasa_url}/conversations/{quote(entry.draft.requester.id, safe='')}/trigger_intent")
+        url = f"{self.settings.rasa_url}{conversation_path(entry.draft.requester.id)}/trigger_intent"
         try:
             with httpx.Client(timeout=self.settings.chat_push.timeout_seconds, transport=self.transport) as client:
                 response = client.post(url, params={"output_channel": "latest", "token": self.settings.rasa_token()},
