@@ -9,8 +9,8 @@ A REST caller receives messages only as the answer to its own call. What Rasa se
 outside their turn (an agent's replies during a live handoff, through Rasa's HTTP API with
 ``output_channel=latest``) is therefore queued in the helpdesk service's database
 (:class:`QueuedRestOutput`) and handed out, oldest first and once, at the start of the answer to the
-user's next call; a call without ``message`` (or with an empty one) only collects them (README,
-"REST channel").
+user's next call; a call without ``message`` only collects them (an empty message is still a
+message: the bot asks for words) (README, "REST channel").
 credentials.yml: ``bot.channels.rest.TokenRestInput: {token_file: ...}``.
 """
 
@@ -108,8 +108,8 @@ class TokenRestInput(RestInput):
             sender = body["sender"][:200]
             queued = await self.queued(sender)
             message = body.get("message")
-            if message is None or (isinstance(message, str) and not message.strip()):
-                return response.json(queued)            # no text: only collect what waits for the user
+            if message is None:
+                return response.json(queued)            # no message: only collect what waits for the user
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             collector = CollectingOutputChannel()
             checked = self.guard.check(message, sender, request.remote_addr or request.ip, metadata)

@@ -246,18 +246,27 @@ class ConsoleApi:
         csrf = self.http.get("/console").text.split('name="csrf-token" content="')[1].split('"')[0]
         self.http.headers["X-CSRF-Token"] = csrf
 
+    def wait_for_user(self, chat_id: int, text: str, polls: int = 120) -> None:
+        """Until the user's message shows in the chat (the service reads it from Rasa's tracker store)."""
+        for _ in range(polls):
+            messages = self.http.get(f"/console/api/chats/{chat_id}").json()["messages"]
+            if any(m["sender"] == "user" and m["text"] == text for m in messages):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{text!r} never reached the console")
+
     def post(self, path: str, **kwargs) -> dict:
         response = self.http.post(f"/console/api{path}", **kwargs)
         assert response.status_code == 200, response.text
         return response.json()
 
 
-def collect(user, until: str, deadline_polls: int = 120) -> list[dict]:
-    """Call the REST channel without text (as an integrator polls) until a message containing
+def collect_until(user, until: str, deadline_polls: int = 120) -> list[dict]:
+    """Call the REST channel without a message (as an integrator polls) until a message containing
     ``until`` arrives; every message handed out on the way."""
     seen: list[dict] = []
     for _ in range(deadline_polls):
-        seen += user.say("")
+        seen += user.collect()
         if any(until in (m.get("text") or "") for m in seen):
             return seen
         time.sleep(0.5)                 # the service's worker reads the user's answer from Rasa's tracker
@@ -266,7 +275,7 @@ def collect(user, until: str, deadline_polls: int = 120) -> list[dict]:
 
 def test_a_rest_user_gets_the_agents_replies_with_their_next_call(stack, chat, agents):
     """REST: the agent's replies are queued in the service's database and handed out, in order and
-    once, at the start of the answer to the user's next call (or to a call without text)."""
+    once, at the start of the answer to the user's next call (or to a call without a message)."""
     handoffs = HandoffStore(stack.data_path / "handoff.db")
     ana = ConsoleApi(stack, "ana")
     ana.post("/presence", json={"status": "available", "capacity": 3})
@@ -281,20 +290,22 @@ def test_a_rest_user_gets_the_agents_replies_with_their_next_call(stack, chat, a
         ana.post(f"/chats/{handoff['id']}/take")
         reply = "Please restart Outlook. <b>not bold</b>"
         ana.post(f"/chats/{handoff['id']}/reply", json={"text": reply})
-        assert [m["text"] for m in user.say("")] == ["ana from the helpdesk has joined the chat.", reply]
-        assert user.say("") == []                                            # handed out once
-        assert user.say("it works now, thanks") == []                        # the bot is paused
+        # handed out with the user's next message, first (the bot is paused: nothing else)
+        answer = user.say("it works now, thanks")
+        assert [m["text"] for m in answer] == ["ana from the helpdesk has joined the chat.", reply]
+        assert user.collect() == []                                          # handed out once
+        ana.wait_for_user(handoff["id"], "it works now, thanks")
         ana.post(f"/chats/{handoff['id']}/reply", json={"text": "Great!"})
         ana.post(f"/chats/{handoff['id']}/resolve")
-        answer = user.say("")
+        answer = user.collect()
         assert [m["text"] for m in answer][0] == "Great!"
         assert answer[1]["text"].startswith("How satisfied are you")
         assert [b["payload"] for b in answer[1]["buttons"]] == ["1", "2", "3", "4", "5"]
         assert user.say("4") == []
-        comment = collect(user, "Would you like to add a comment?")[-1]
+        comment = collect_until(user, "Would you like to add a comment?")[-1]
         assert comment["buttons"][0]["title"] == "No comment"
         user.say(comment["buttons"][0]["payload"])
-        collect(user, "Thank you for your feedback.")
+        collect_until(user, "Thank you for your feedback.")
         api = {"token": stack.rasa_token()}
         for _ in range(120):                                               # the service resumes the bot
             if not httpx.get(f"{stack.rasa_url}/conversations/{user.sender}/tracker", params=api,
