@@ -266,11 +266,12 @@ class EmailTicketSettings(BaseModel):
 class ChatPushSettings(BaseModel):
     """When an escalation kept in the outbox becomes a ticket, the service asks Rasa to tell the user
     (``POST /conversations/<sender>/trigger_intent``, intent ``EXTERNAL_ticket_created``). Only the
-    channels listed can push a message outside a user's turn (socket.io: the web chat); elsewhere
-    (REST, Teams through Rasa's botframework channel) the user learns it with their next message."""
+    channels listed can push a message outside a user's turn (socket.io: the web chat; botframework:
+    Teams, a proactive message by the conversation reference kept in the service's database); elsewhere
+    (REST) the user learns it with their next message."""
 
     enabled: bool = True
-    channels: list[str] = Field(default_factory=lambda: ["socketio"])
+    channels: list[str] = Field(default_factory=lambda: ["socketio", "botframework"])
     timeout_seconds: float = 10.0
 
 
@@ -367,8 +368,9 @@ class HandoffSettings(BaseModel):
     enabled: bool = True
     opening_hours: OpeningHours = Field(default_factory=OpeningHours)
     default_capacity: int = Field(default=3, ge=1, le=50)
-    channels: list[str] = Field(default_factory=lambda: ["socketio", "botframework"],
-                                description="input channels whose users can get a live agent (their replies are pushed)")
+    channels: list[str] = Field(default_factory=lambda: ["socketio", "botframework", "rest"],
+                                description="input channels whose users can get a live agent (the agent's replies "
+                                            "are pushed, or queued for a REST user's next call)")
     agent_timeout_seconds: float = Field(default=60, gt=0, description="an agent not seen this long is offline; their chats go back to the queue")
     idle_timeout_seconds: float = Field(default=600, gt=0, description="a chat without any message this long ends (the ticket stays)")
     poll_seconds: float = Field(default=1.0, gt=0, description="how often user messages are read from Rasa's tracker store")

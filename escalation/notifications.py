@@ -4,18 +4,19 @@ The user was given a reference (R-...) while the ticket system was down. When th
 escalation, :class:`ChatNotifier` asks Rasa to run the rule for the intent ``EXTERNAL_ticket_created``
 in that conversation (``POST /conversations/<sender>/trigger_intent?output_channel=latest``, with the
 token of Rasa's HTTP API); the action says the number, priority and due time in the user's language.
-Only channels in ``chat_push.channels`` can carry a message outside the user's turn (socket.io); for
-the others (REST, Teams through Rasa's botframework channel) the bot tells it with the user's next
-message instead (``PendingTicketNews`` in the bot), so nothing is pushed there.
+Only channels in ``chat_push.channels`` can carry a message outside the user's turn (socket.io; Teams,
+as a proactive message by the conversation reference kept in the service's database); for the others
+(REST) the bot tells it with the user's next message instead (``PendingTicketNews`` in the bot), so
+nothing is pushed there.
 """
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 import httpx
 
+from core.rasa_paths import conversation_path
 from core.settings import Settings
 from escalation.outbox import OutboxEntry
 
@@ -36,7 +37,7 @@ class ChatNotifier:
         """Push the news into the conversation; True when Rasa accepted it."""
         if not self.wants(entry):
             return False
-        url = (f"{self.settings.rasa_url}/conversations/{quote(entry.draft.requester.id, safe='')}/trigger_intent")
+        url = f"{self.settings.rasa_url}{conversation_path(entry.draft.requester.id)}/trigger_intent"
         try:
             with httpx.Client(timeout=self.settings.chat_push.timeout_seconds, transport=self.transport) as client:
                 response = client.post(url, params={"output_channel": "latest", "token": self.settings.rasa_token()},

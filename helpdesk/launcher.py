@@ -227,6 +227,9 @@ class Services:
             "HELPDESK_TRACKER_DB": str(settings.data_path / "rasa_tracker.db"),
             "HELPDESK_MASK_PERSONAL_DATA": str(settings.privacy.mask_personal_data).lower(),
             "HELPDESK_DATA_DIR": str(settings.data_path),
+            # Rasa's channels keep Teams references and REST users' waiting messages in the service
+            "HELPDESK_SERVICE_URL": settings.helpdesk_url,
+            "HELPDESK_SERVICE_TOKEN": settings.api_token(),      # environment: not visible in ps
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONUNBUFFERED": "1",
             # Rasa imports our own channels (bot.channels) from the project folder

@@ -16,9 +16,9 @@ from escalation.tickets.base import TicketBackend
 from helpdesk_service import errors
 from helpdesk_service.container import build_container
 from helpdesk_service.middleware import SecurityMiddleware
-from helpdesk_service.routes import (articles, console, console_api, console_handoffs, console_problems, editor,
-                                     editor_api, gdpr, health, kb, outcomes, page_texts, problems, records, session,
-                                     sla, webchat)
+from helpdesk_service.routes import (articles, channels, console, console_api, console_handoffs, console_problems,
+                                     editor, editor_api, gdpr, health, kb, outcomes, page_texts, problems, records,
+                                     session, sla, webchat)
 from helpdesk_service.routes import tickets as ticket_routes
 
 
@@ -45,7 +45,7 @@ def create_app(settings: Settings, tickets: TicketBackend | None = None) -> Fast
                   description="KB search, tickets and self-service outcomes for the helpdesk assistant.")
     app.state.container = container
     for module in (health, kb, ticket_routes, outcomes, articles, problems, sla, records, webchat, page_texts, session,
-                   gdpr, console, console_api, console_handoffs, console_problems, editor, editor_api):
+                   gdpr, console, console_api, console_handoffs, console_problems, editor, editor_api, channels):
         app.include_router(module.router)
     errors.install(app)
     # browsers: only pages of the configured public URL may call the API (docs/security.md)

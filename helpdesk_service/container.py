@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from core.periodic import PeriodicTask
 from core.records import RecordStore
 from helpdesk_service.accounts import AccountStore
+from helpdesk_service.channel_store import ChannelStore
 from helpdesk_service.editor.service import EditorService
 from helpdesk_service.handoff.rasa import RasaClient
 from helpdesk_service.handoff.service import HandoffService
@@ -56,6 +57,7 @@ class Container:
     handoffs: HandoffService                   # live chats handed to agents
     handoff_worker: PeriodicTask
     editor: EditorService                      # the KB editors' inbox, map, articles, analytics
+    channels: ChannelStore                     # Teams conversation references, messages waiting for REST users
     event_feed: RabbitEventFeed | None = None  # scaled setup: Rasa's events from RabbitMQ into the events table
 
 
@@ -108,4 +110,5 @@ def build_container(settings: Settings, tickets: TicketBackend | None = None) ->
         handoff_worker=handoff_worker(handoffs, settings.handoff.poll_seconds),
         editor=editor,
         event_feed=event_feed(settings),
+        channels=ChannelStore(settings.data_path / "channels.db"),
     )

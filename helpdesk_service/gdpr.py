@@ -63,6 +63,8 @@ STORES = [
     Store("live chats", "handoff", "handoffs", "conversation_id", "created_at", "iso", "transcripts_days",
           keep_if="state IN ('waiting', 'active')"),
     Store("editors' inbox", "editor", "inbox", "conversation", "at", "iso", "review_days"),
+    Store("teams_references", "channels", "teams_references", "sender_id", "updated_at", "iso", "transcripts_days"),
+    Store("rest_queue", "channels", "rest_queue", "sender_id", "queued_at", "iso", "transcripts_days"),
 ]
 
 
@@ -78,6 +80,7 @@ def store_paths(settings: Settings) -> dict[str, Path]:
         "problems": settings.path(settings.problems.path or data / "problems.db"),
         "handoff": data / "handoff.db",
         "editor": settings.path(settings.editor.db or data / "editor.db"),
+        "channels": data / "channels.db",
     }
 
 
@@ -89,7 +92,7 @@ def _row(row: sqlite3.Row) -> dict[str, Any]:
     out = {}
     for key in row.keys():
         value = row[key]
-        if key in ("data", "draft", "ticket") and isinstance(value, str):
+        if key in ("data", "draft", "ticket", "reference", "message") and isinstance(value, str):
             try:
                 value = json.loads(value)
             except ValueError:

@@ -16,8 +16,11 @@ For the live handoff to an agent (docs/console.md) the channel also keeps each u
 reference (conversation, bot account, service URL of their latest activity) and offers an output
 channel built from it (:meth:`BotFrameworkWithLocale.get_output_channel`): a message Rasa's HTTP API
 sends with ``output_channel=latest`` (an agent's reply) then reaches the user as a proactive message
-through the Bot Connector. The references live in the Rasa process: after a restart a user must write
-once before an agent's reply can reach them (until then the API call fails and the agent is told).
+through the Bot Connector; the ticket number after an outage is pushed the same way. The references
+are kept in the helpdesk service's database (``bot/channels/service_api.py``; written when a user's
+reference changes, read for each proactive message), so they survive a restart of Rasa and every Rasa
+process of a scaled setup finds them; when the service cannot be reached, the reference this process
+saw last is used. A user who never wrote cannot be addressed (the API call fails and the agent is told).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import MessageGuard, deliver
+from bot.channels.service_api import ServiceApi, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 MAX_LOCALE = 20
@@ -69,7 +73,7 @@ def sender_of(activity: Dict[Text, Any]) -> Text:
 
 
 class NoConversationReference(Exception):
-    """No activity of this user since Rasa started: a proactive message cannot be addressed."""
+    """No activity of this user is known: a proactive message cannot be addressed."""
 
 
 class ProactiveTeamsOutput(OutputChannel):
@@ -83,7 +87,7 @@ class ProactiveTeamsOutput(OutputChannel):
         self.channel = channel
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        reference = self.channel.references.get(recipient_id)
+        reference = await self.channel.reference(recipient_id)
         if reference is None:
             raise NoConversationReference(f"no Teams conversation reference for {recipient_id!r}")
         output = TeamsOutput(self.channel.app_id, self.channel.app_password, reference["conversation"],
@@ -95,12 +99,35 @@ class ProactiveTeamsOutput(OutputChannel):
 class BotFrameworkWithLocale(BotFrameworkInput):
     guard: Optional[MessageGuard] = None
 
-    def __init__(self, app_id: Text, app_password: Text) -> None:
+    def __init__(self, app_id: Text, app_password: Text, service: Optional[ServiceApi] = None) -> None:
         super().__init__(app_id, app_password)
-        self.references: Dict[Text, Dict[Text, Any]] = {}   # sender id -> where their conversation lives
+        self.service = service or ServiceApi.from_environment()
+        self.references: Dict[Text, Dict[Text, Any]] = {}   # sender id -> their latest activity's reference
+        self.saved: Dict[Text, Dict[Text, Any]] = {}        # sender id -> the reference saved in the service
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return ProactiveTeamsOutput(self)
+
+    async def remember(self, sender: Text, reference: Dict[Text, Any]) -> None:
+        """Save the user's reference in the service when it changed (a failure is logged: the
+        conversation goes on, and the next activity tries again)."""
+        self.references[sender] = reference
+        if self.saved.get(sender) == reference:
+            return
+        try:
+            await self.service.save_reference(sender, reference)
+            self.saved[sender] = reference
+        except ServiceUnavailable as exc:
+            log.warning("botframework: the conversation reference of %s is not saved: %s", sender, exc)
+
+    async def reference(self, sender: Text) -> Optional[Dict[Text, Any]]:
+        """The reference kept in the service; the one this process saw last when the service has none
+        or cannot be reached."""
+        try:
+            return await self.service.reference(sender) or self.references.get(sender)
+        except ServiceUnavailable as exc:
+            log.warning("botframework: no conversation reference from the service for %s: %s", sender, exc)
+            return self.references.get(sender)
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
         """The client's locale and the user's display name, for the actions (language, ticket requester)."""
@@ -130,11 +157,12 @@ class BotFrameworkWithLocale(BotFrameworkInput):
                                      activity["recipient"], activity["serviceUrl"])
                 sender = sender_of(activity)
                 output.teams_user_id = str(activity["from"]["id"])
-                self.references[sender] = {"conversation": activity["conversation"], "user": output.teams_user_id,
-                                           "recipient": activity["recipient"], "serviceUrl": activity["serviceUrl"]}
+                reference = {"conversation": activity["conversation"], "user": output.teams_user_id,
+                             "recipient": activity["recipient"], "serviceUrl": activity["serviceUrl"]}
             except (KeyError, TypeError, AttributeError):
                 return response.text("activity without conversation, recipient, serviceUrl or from",
                                      status=400)
+            await self.remember(sender, reference)
             metadata = self.add_attachments_to_metadata(activity, self.get_metadata(request))
             self.guard = self.guard or MessageGuard()
             checked = self.guard.check(activity.get("text") or "", sender, None, metadata)

@@ -8,14 +8,13 @@ room of the session). The API is protected by Rasa's token (``Settings.rasa_toke
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 import httpx
 
+from core.rasa_paths import conversation_path
 from helpdesk_service.handoff.errors import DeliveryFailed
 
 log = logging.getLogger(__name__)
-PATH_SAFE = ":@!$&'()*+,;=-._~"
 
 
 class RasaClient:
@@ -30,9 +29,7 @@ class RasaClient:
         params = {"output_channel": "latest", "execute_side_effects": "true"}
         if self.token:
             params["token"] = self.token
-        # Rasa (Sanic) does not unquote the path: keep the characters a path segment may hold as they are
-        # (Teams ids are "29:..."), so the events land on the user's own conversation
-        url = f"{self.base_url}/conversations/{quote(conversation_id, safe=PATH_SAFE)}/tracker/events"
+        url = f"{self.base_url}{conversation_path(conversation_id)}/tracker/events"
         try:
             with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
                 response = client.post(url, params=params, json=event)

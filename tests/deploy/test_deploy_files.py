@@ -165,3 +165,15 @@ def test_the_deployed_helpdesk_service_reads_the_queue_and_the_database_rasa_wri
         assert helpdesk["HELPDESK_SCALE__RABBITMQ_USER"] == rasa["HELPDESK_RABBITMQ_USER"]
         for name in ("HOST", "DB", "USER"):     # GDPR in Rasa's tracker database
             assert helpdesk[f"HELPDESK_SCALE__POSTGRES_{name}"] == rasa[f"HELPDESK_POSTGRES_{name}"]
+
+
+def test_rasa_reaches_the_helpdesk_service_everywhere(settings):
+    """Rasa's channels keep Teams references and REST users' waiting messages in the helpdesk service."""
+    needed = {"HELPDESK_SERVICE_URL", "HELPDESK_SERVICE_TOKEN"}
+    launcher = Services(settings).env
+    assert launcher["HELPDESK_SERVICE_URL"] == settings.helpdesk_url
+    assert launcher["HELPDESK_SERVICE_TOKEN"] == settings.api_token()
+    compose_env = compose()["services"]["rasa"]["environment"]
+    assert needed <= set(compose_env) and compose_env["HELPDESK_SERVICE_URL"] == "http://helpdesk:8000"
+    docs = k8s()
+    assert needed <= set(k8s_env(docs[("Deployment", "rasa")], docs))

@@ -46,6 +46,12 @@ class Chat:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def collect(self) -> list[dict]:
+        """A call without a message: only what waits for the user (an agent's replies)."""
+        response = httpx.post(self.url, json={"sender": self.sender}, headers=self.headers, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def text(self, message: str) -> str:
         return "\n".join(m.get("text", "") for m in self.say(message))
 

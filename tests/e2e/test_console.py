@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from escalation.tickets.sqlite_store import SqliteTicketStore
 from helpdesk_service.handoff.rasa import RasaClient
 from helpdesk_service.handoff.store import HandoffStore
-from tests.e2e.test_teams import microsoft, teams_rasa  # noqa: F401 - fixtures: the Bot Connector stand-in, a Teams Rasa
+from tests.e2e.test_teams import microsoft, teams_rasa, teams_services  # noqa: F401 - fixtures: the Bot Connector stand-in, a Teams Rasa
 from tests.e2e.test_teams import aad_id
 from tests.e2e.test_teams import say as teams_say
 from tests.e2e.test_teams import texts as teams_texts
@@ -261,3 +262,92 @@ def test_an_agent_words_and_resolves_a_known_problem_in_the_console(browser, sta
     assert httpx.get(f"{stack.helpdesk_url}/api/problems/{problem_id}", headers=api, timeout=30).json()["status"] == "resolved"
     assert not errors, errors
     agent.context.close()
+
+
+class ConsoleApi:
+    """An agent signed in to the console's JSON API, as the console page calls it."""
+
+    def __init__(self, stack, user: str) -> None:
+        self.http = httpx.Client(base_url=stack.helpdesk_url, timeout=60)
+        assert self.http.post("/console/api/login", json={"username": user, "password": PASSWORD}).status_code == 200
+        csrf = self.http.get("/console").text.split('name="csrf-token" content="')[1].split('"')[0]
+        self.http.headers["X-CSRF-Token"] = csrf
+
+    def wait_for_user(self, chat_id: int, text: str, polls: int = 120) -> None:
+        """Until the user's message shows in the chat (the service reads it from Rasa's tracker store)."""
+        for _ in range(polls):
+            messages = self.http.get(f"/console/api/chats/{chat_id}").json()["messages"]
+            if any(m["sender"] == "user" and m["text"] == text for m in messages):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{text!r} never reached the console")
+
+    def post(self, path: str, **kwargs) -> dict:
+        response = self.http.post(f"/console/api{path}", **kwargs)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def collect_until(user, until: str, deadline_polls: int = 120) -> list[dict]:
+    """Call the REST channel without a message (as an integrator polls) until a message containing
+    ``until`` arrives; every message handed out on the way."""
+    seen: list[dict] = []
+    for _ in range(deadline_polls):
+        seen += user.collect()
+        if any(until in (m.get("text") or "") for m in seen):
+            return seen
+        time.sleep(0.5)                 # the service's worker reads the user's answer from Rasa's tracker
+    raise AssertionError(f"{until!r} never arrived: {seen}")
+
+
+def test_a_rest_user_gets_the_agents_replies_with_their_next_call(stack, chat, agents):
+    """REST: the agent's replies are queued in the service's database and handed out, in order and
+    once, at the start of the answer to the user's next call (or to a call without a message)."""
+    handoffs = HandoffStore(stack.data_path / "handoff.db")
+    ana = ConsoleApi(stack, "ana")
+    ana.post("/presence", json={"status": "available", "capacity": 3})
+    user = chat(f"rest-handoff-{uuid.uuid4().hex[:6]}")
+    try:
+        text = user.text("I want to talk to a person")
+        assert "A helpdesk colleague is joining this chat" in text
+        ticket_id = re.search(r"I've created ticket #(\d+)", text).group(1)
+        handoff = handoffs.live_for(user.sender)
+        assert (handoff["channel"], handoff["state"]) == ("rest", "waiting")
+
+        ana.post(f"/chats/{handoff['id']}/take")
+        reply = "Please restart Outlook. <b>not bold</b>"
+        ana.post(f"/chats/{handoff['id']}/reply", json={"text": reply})
+        # handed out with the user's next message, first (the bot is paused: nothing else)
+        answer = user.say("it works now, thanks")
+        assert [m["text"] for m in answer] == ["ana from the helpdesk has joined the chat.", reply]
+        assert user.collect() == []                                          # handed out once
+        ana.wait_for_user(handoff["id"], "it works now, thanks")
+        ana.post(f"/chats/{handoff['id']}/reply", json={"text": "Great!"})
+        ana.post(f"/chats/{handoff['id']}/resolve")
+        answer = user.collect()
+        assert [m["text"] for m in answer][0] == "Great!"
+        assert answer[1]["text"].startswith("How satisfied are you")
+        assert [b["payload"] for b in answer[1]["buttons"]] == ["1", "2", "3", "4", "5"]
+        assert user.say("4") == []
+        comment = collect_until(user, "Would you like to add a comment?")[-1]
+        assert comment["buttons"][0]["title"] == "No comment"
+        user.say(comment["buttons"][0]["payload"])
+        collect_until(user, "Thank you for your feedback.")
+        api = {"token": stack.rasa_token()}
+        for _ in range(120):                                               # the service resumes the bot
+            if not httpx.get(f"{stack.rasa_url}/conversations/{user.sender}/tracker", params=api,
+                             timeout=30).json()["paused"]:
+                break
+            time.sleep(0.5)
+        assert "I'm the IT helpdesk assistant" in user.text("hello")       # the bot is back
+
+        ticket = SqliteTicketStore(stack.path(stack.tickets.sqlite_path)).get(ticket_id)
+        comments = [c.text for c in ticket.comments]
+        for expected in ("ana took the chat.", f"[ana] {reply}", "it works now, thanks", "[ana] Great!",
+                         "Satisfaction: 4/5"):
+            assert expected in comments, (expected, comments)
+        assert ticket.status == "resolved"
+    finally:
+        ana.post("/presence", json={"status": "away", "capacity": 3})
+        if handoffs.live_for(user.sender):
+            handoffs.update(handoffs.live_for(user.sender)["id"], state="timed_out")

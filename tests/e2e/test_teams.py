@@ -27,6 +27,10 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from escalation.intake import prepare
+from escalation.notifications import ChatNotifier
+from escalation.outbox import Outbox
+from escalation.tickets.model import TicketRequest
 from escalation.tickets.sqlite_store import SqliteTicketStore
 from helpdesk.launcher import Services, rasa_credentials
 from core.settings import load_settings
@@ -164,9 +168,10 @@ def microsoft():
 
 
 @pytest.fixture(scope="module")
-def teams_rasa(stack, e2e_env, microsoft, tmp_path_factory):
+def teams_services(stack, e2e_env, microsoft, tmp_path_factory):
     """A Rasa server with the botframework channel enabled (as `helpdesk run` does when the two
-    variables are set), sharing the action server and helpdesk service of ``stack``."""
+    variables are set), sharing the action server and helpdesk service of ``stack``; the launcher's
+    handle on it (a test can restart it)."""
     tmp = tmp_path_factory.mktemp("teams")
     (tmp / "sitecustomize").mkdir()
     (tmp / "sitecustomize" / "sitecustomize.py").write_text(SITECUSTOMIZE)
@@ -183,13 +188,20 @@ def teams_rasa(stack, e2e_env, microsoft, tmp_path_factory):
         # the action server of ``stack`` accepts only its own Rasa's secret: share it
         settings.data_path.mkdir(parents=True, exist_ok=True, mode=0o700)
         (settings.data_path / "actions_token").write_text(stack.actions_token())
+        # ... and the helpdesk service of ``stack`` only its own API token (Teams references are kept there)
+        (settings.data_path / "api_token").write_text(stack.api_token())
         services = Services(settings)
         services.services = [s for s in services.services if s.name == "rasa"]
     services.start()
     try:
-        yield settings
+        yield settings, services
     finally:
         services.stop()
+
+
+@pytest.fixture(scope="module")
+def teams_rasa(teams_services):
+    return teams_services[0]
 
 
 def webhook(settings) -> str:
@@ -408,3 +420,42 @@ def test_rasa_starts_without_teams_credentials(tmp_path, monkeypatch):
 def test_the_activity_locale_sets_the_language_of_a_conversation_that_starts_with_ok(
         teams_rasa, microsoft, locale, expected):
     assert expected in texts(say(teams_rasa, microsoft, f"locale-{locale}", "ok", locale))
+
+
+def test_the_ticket_number_reaches_a_teams_user_after_an_outage_even_after_a_rasa_restart(
+        teams_services, stack, microsoft):
+    """After an outage the escalation waits in the outbox; once delivered, the service pushes the number
+    (Rasa's trigger_intent) and Teams gets it as a proactive message, addressed by the conversation
+    reference kept in the service's database, which survives a restart of Rasa (nothing in its memory)."""
+    teams_rasa, services = teams_services
+    user, sender = "teams-push", aad_id("teams-push")
+    say(teams_rasa, microsoft, user, "hello", "en-GB")
+    service = httpx.Client(base_url=stack.helpdesk_url, headers={"Authorization": f"Bearer {stack.api_token()}"},
+                           timeout=30)
+    kept = service.get("/api/channels/teams/references", params={"sender_id": sender})
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["user"] == f"29:{user}" and kept.json()["serviceUrl"] == microsoft.url
+
+    # "... not reachable right now ... (reference R-...)": the escalation waits in the service's outbox
+    draft = prepare(TicketRequest(idempotency_key=f"push-{sender}", requester={"id": sender, "channel": "botframework"},
+                                  language="en", subject="Teams: printer jammed while the ticket system was down"),
+                    stack)
+    rasa_api = {"token": teams_rasa.rasa_token()}
+    r = httpx.post(f"{teams_rasa.rasa_url}/conversations/{sender}/tracker/events", params=rasa_api,
+                   json={"event": "slot", "name": "ticket_id", "value": draft.reference}, timeout=30)
+    assert r.status_code == 200, r.text
+    outbox = Outbox(stack.outbox_path, SqliteTicketStore(stack.path(stack.tickets.sqlite_path)))
+    outbox.put(draft, claim=True)               # held by this test: the service's worker leaves it alone
+
+    services.stop()                             # Rasa forgets everything it kept in memory
+    services.start()
+    entry = outbox.deliver(draft.reference, claimed=True)
+    assert entry.state == "delivered"
+    assert ChatNotifier(teams_rasa).ticket_created(entry)       # as the service's worker does after delivering
+    pushed = microsoft.take()
+    assert [a["path"] for a in pushed] == [f"/v3/conversations/a:{user}-conversation/activities"]
+    text = pushed[0]["body"]["text"]
+    assert re.search(rf"your request {draft.reference} is now ticket #{entry.ticket_id}\b", text), text
+    assert pushed[0]["body"]["recipient"]["id"] == f"29:{user}"
+    tracker = httpx.get(f"{teams_rasa.rasa_url}/conversations/{sender}/tracker", params=rasa_api, timeout=30).json()
+    assert tracker["slots"]["ticket_id"] == str(entry.ticket_id)    # told once

@@ -31,10 +31,24 @@ def test_web_chat_conversations_are_told_through_trigger_intent(settings, tmp_pa
     assert json.loads(request.content) == {"name": INTENT, "entities": {"reference": entry.reference}}
 
 
-def test_rest_and_teams_are_not_pushed_and_failures_only_log(settings, tmp_path):
+def test_teams_is_pushed_rest_is_not_and_failures_only_log(settings, tmp_path):
     seen = []
     notifier = ChatNotifier(settings, transport=httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(500)))
     assert notifier.ticket_created(delivered_entry(settings, tmp_path, "rest")) is False
-    assert notifier.ticket_created(delivered_entry(settings, tmp_path, "botframework")) is False
-    assert seen == []
+    assert seen == []                       # a REST user learns it with their next message
+    assert notifier.ticket_created(delivered_entry(settings, tmp_path, "botframework")) is False  # Rasa said 500
+    assert len(seen) == 1                   # Teams: a proactive message by the stored conversation reference
     assert notifier.ticket_created(delivered_entry(settings, tmp_path, "socketio")) is False  # Rasa said 500
+
+
+def test_a_teams_id_reaches_rasa_unencoded(settings, tmp_path):
+    """Rasa does not unquote the path: a Teams user id without an Azure AD object id ("29:...") must
+    arrive as it is, or the push lands on another conversation."""
+    seen = []
+    notifier = ChatNotifier(settings, transport=httpx.MockTransport(
+        lambda request: seen.append(request) or httpx.Response(200, json={})))
+    draft = prepare(TicketRequest(idempotency_key="k-teams-id", requester={"id": "29:1a-B_c", "channel": "botframework"},
+                                  language="nl", subject="VPN"), settings)
+    outbox = Outbox(tmp_path / "outbox.db", SqliteTicketStore(tmp_path / "t.db"))
+    assert notifier.ticket_created(outbox.deliver(outbox.put(draft).reference, claimed=True)) is True
+    assert seen[0].url.raw_path.split(b"?")[0] == b"/conversations/29:1a-B_c/trigger_intent"

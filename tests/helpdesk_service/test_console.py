@@ -118,7 +118,8 @@ def test_nobody_online_means_no_handoff_and_says_why(world):
 
 def test_only_users_of_a_channel_that_can_receive_the_agents_replies_get_a_live_agent(world):
     world.agent("bob")
-    assert world.request(world.ticket(), channel="rest") == {"status": "unavailable", "reason": "channel"}
+    assert world.request(world.ticket(), channel="cmdline") == {"status": "unavailable", "reason": "channel"}
+    assert world.request(world.ticket("k-rest", "rest-user"), "rest-user", channel="rest")["status"] == "waiting"
     assert world.request(world.ticket(), channel="socketio")["status"] == "waiting"
 
 
@@ -231,6 +232,17 @@ def test_an_agent_who_goes_away_gives_the_chat_back_to_the_queue(world):
     handoff = world.c.handoffs.get(chat)
     assert (handoff["state"], handoff["agent"]) == ("waiting", None)
     assert world.rasa.texts()[-1].startswith("Your helpdesk colleague was disconnected")
+
+
+def test_handoff_state_survives_a_restart_of_the_service(world, settings):
+    bob = world.agent("bob")
+    chat = world.request(world.ticket())["handoff_id"]
+    bob.post(f"/console/api/chats/{chat}/take")
+    restarted = create_app(settings).state.container.handoffs         # a new process on the same data folder
+    handoff = restarted.get(chat)
+    assert (handoff["state"], handoff["agent"], handoff["channel"]) == ("active", "bob", "socketio")
+    assert restarted.store.live_for("sess-1")["id"] == chat
+    assert [m["text"] for m in restarted.store.messages(chat) if m["sender"] == "event"] == ["bob took the chat."]
 
 
 def test_a_user_who_leaves_times_out_to_the_ticket(world):

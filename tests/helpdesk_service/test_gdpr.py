@@ -49,6 +49,10 @@ def populate(client, settings, user):
     chat = c.handoffs.store.create(conversation_id=user, ticket_id="1", language="en", state="closed")
     c.handoffs.store.add_message(chat["id"], "user", f"{user} says the printer is on fire", author=user)
     assert c.editor.inbox.add(f"{user}-unclear", "fallback", "blorp blorp", utcnow(), conversation=user)
+    reference = {"conversation": {"id": f"a:{user}"}, "user": f"29:{user}", "recipient": {"id": "28:bot"},
+                 "serviceUrl": "https://smba.trafficmanager.net/emea/"}
+    assert client.put("/api/channels/teams/references", json={"sender_id": user, "reference": reference}).status_code == 204
+    assert client.post("/api/channels/rest/queue", json={"sender_id": user, "message": {"text": "hi"}}).status_code == 204
 
 
 def test_export_and_erase_one_user_across_every_store(client, settings):
@@ -56,14 +60,16 @@ def test_export_and_erase_one_user_across_every_store(client, settings):
     populate(client, settings, "bob")
     exported = client.get("/api/gdpr/users/alice").json()
     for store in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes", "live chats",
-                  "live chat messages", "editors' inbox"):
+                  "live chat messages", "editors' inbox", "teams_references", "rest_queue"):
         assert exported[store], store
     assert [m["text"] for m in exported["live chat messages"]] == ["alice says the printer is on fire"]
+    assert exported["teams_references"][0]["reference"]["user"] == "29:alice"
     assert {t["requester_id"] for t in exported["tickets"]} == {"alice"}
     assert {e["sender_id"] for e in exported["conversations"]} == {"alice"}
     removed = client.delete("/api/gdpr/users/alice").json()
     assert all(removed[s] >= 1 for s in ("conversations", "tickets", "outbox", "complaints", "review", "outcomes",
-                                         "live chats", "live chat messages", "editors' inbox"))
+                                         "live chats", "live chat messages", "editors' inbox", "teams_references",
+                                         "rest_queue"))
     after = client.get("/api/gdpr/users/alice").json()
     assert not any(after.values())
     bob = client.get("/api/gdpr/users/bob").json()
