@@ -75,11 +75,19 @@ def test_outside_opening_hours_the_user_is_told_the_chat_is_closed(helpdesk):
     assert all(e["event"] != "pause" for e in events)
 
 
-def test_a_rest_user_gets_the_ticket_as_before_since_no_reply_could_reach_them(helpdesk):
+def test_a_user_of_a_channel_no_reply_can_reach_gets_the_ticket_as_before(helpdesk):
     available_agent(helpdesk)
-    messages, events = escalate(tracker("request_human", sender="u5", channel="rest"))
+    messages, events = escalate(tracker("request_human", sender="u5", channel="cmdline"))    # not in handoff.channels
     assert [m["response"] for m in messages] == ["utter_ticket_created"]
     assert all(e["event"] != "pause" for e in events)
+
+
+def test_a_rest_user_gets_a_live_agent_too(helpdesk):
+    """Agents' replies reach REST users with their next call (queued in the service)."""
+    available_agent(helpdesk)
+    messages, events = escalate(tracker("request_human", sender="u6", channel="rest"))
+    assert events[-1]["event"] == "pause"
+    assert helpdesk.container.handoffs.store.queue("waiting", "bob")[0]["channel"] == "rest"
 
 
 def test_every_handoff_response_exists_in_the_three_languages(domain):
