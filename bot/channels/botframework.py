@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from urllib.parse import quote
 
 from rasa.core.channels.botframework import BotFramework, BotFrameworkInput
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -40,6 +41,17 @@ from bot.channels.service_api import ServiceApi, ServiceUnavailable
 log = logging.getLogger(__name__)
 MAX_LOCALE = 20
 MAX_NAME = 200
+MAX_EMAIL = 320
+MEMBER_TIMEOUT = 5
+
+
+def member_email(member: Optional[Dict[Text, Any]]) -> Optional[Text]:
+    """The e-mail address of a Teams member: ``email``, else the user principal name when it is one."""
+    for key in ("email", "userPrincipalName"):
+        value = str((member or {}).get(key) or "").strip()
+        if "@" in value and len(value) <= MAX_EMAIL and not any(c.isspace() for c in value):
+            return value
+    return None
 
 
 def card_actions(buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
@@ -59,6 +71,25 @@ class TeamsOutput(BotFramework):
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         await super().send_custom_json(self.teams_user_id or recipient_id, json_message, **kwargs)
+
+    async def member(self, conversation_id: Text, member_id: Text) -> Optional[Dict[Text, Any]]:
+        """The Bot Connector's account of a conversation member (Teams: name, e-mail, user principal
+        name), or None when it cannot be had now."""
+        import aiohttp
+
+        url = f"{self.global_uri}conversations/{quote(conversation_id, safe=':@')}/members/{quote(member_id, safe=':')}"
+        try:
+            headers = await self._get_headers()
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=MEMBER_TIMEOUT)) as session:
+                async with session.get(url, headers=headers or {}) as answer:
+                    if answer.status != 200:
+                        log.warning("botframework: member lookup answered HTTP %s", answer.status)
+                        return None
+                    found = await answer.json(content_type=None)
+                    return found if isinstance(found, dict) else None
+        except Exception as exc:  # noqa: BLE001 - the e-mail is a nicety: the conversation goes on
+            log.warning("botframework: member lookup failed: %s", exc.__class__.__name__)
+            return None
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
@@ -104,6 +135,7 @@ class BotFrameworkWithLocale(BotFrameworkInput):
         self.service = service or ServiceApi.from_environment()
         self.references: Dict[Text, Dict[Text, Any]] = {}   # sender id -> their latest activity's reference
         self.saved: Dict[Text, Dict[Text, Any]] = {}        # sender id -> the reference saved in the service
+        self.emails: Dict[Text, Optional[Text]] = {}         # sender id -> e-mail address Teams gave (or None)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return ProactiveTeamsOutput(self)
@@ -128,6 +160,16 @@ class BotFrameworkWithLocale(BotFrameworkInput):
         except ServiceUnavailable as exc:
             log.warning("botframework: no conversation reference from the service for %s: %s", sender, exc)
             return self.references.get(sender)
+
+    async def email_of(self, sender: Text, output: TeamsOutput, activity: Dict[Text, Any]) -> Optional[Text]:
+        """The user's e-mail address from Teams (the conversation member's ``email`` or UPN), asked once
+        per user and process; a failed lookup is asked again with the next message."""
+        if sender not in self.emails:
+            member = await output.member(str(activity["conversation"]["id"]), str(activity["from"]["id"]))
+            if member is None:
+                return None
+            self.emails[sender] = member_email(member)
+        return self.emails[sender]
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
         """The client's locale and the user's display name, for the actions (language, ticket requester)."""
@@ -164,6 +206,9 @@ class BotFrameworkWithLocale(BotFrameworkInput):
                                      status=400)
             await self.remember(sender, reference)
             metadata = self.add_attachments_to_metadata(activity, self.get_metadata(request))
+            email = await self.email_of(sender, output, activity)
+            if email:
+                metadata = {**(metadata or {}), "email": email}     # the ticket's requester (RT creates the user)
             self.guard = self.guard or MessageGuard()
             checked = self.guard.check(activity.get("text") or "", sender, None, metadata)
             for text in checked.notices:

@@ -39,6 +39,8 @@ def _origins(value: Any) -> list[str]:
     return [item.strip().rstrip("/").lower() for item in items if item and item.strip()]
 
 
+IDENTITY_KEYS = ("email", "name")      # metadata the actions take as the requester's identity
+
 class SignedSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> Text:
@@ -93,6 +95,7 @@ class SignedSocketIOInput(SocketIOInput):
                 return
             state = await sio.get_session(sid, namespace=self.namespace)
             state["user_id"] = session.user_id
+            state["identity"] = session.identity()    # e-mail and name of an identified session, else {}
             await sio.save_session(sid, state, namespace=self.namespace)
             sio.enter_room(sid, session.user_id, namespace=self.namespace)
             await sio.emit("session_confirm", session.user_id, room=sid, namespace=self.namespace)
@@ -108,6 +111,9 @@ class SignedSocketIOInput(SocketIOInput):
                 except ValueError:
                     metadata = None
             metadata = metadata if isinstance(metadata, dict) else {}
+            # who the user is comes from the signed session, never from what the browser sends
+            metadata = {k: v for k, v in metadata.items() if k not in IDENTITY_KEYS}
+            metadata.update(state.get("identity") or {})
             if not user_id:
                 await sio.emit(self.bot_message_evt, {"text": notice("session_invalid", metadata.get("locale"))},
                                room=sid, namespace=self.namespace)

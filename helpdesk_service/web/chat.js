@@ -279,6 +279,16 @@
 
   /* ---- the signed session ---- */
 
+  // a site that signed its user in opens /chat#session=<identified token> (POST /api/chat/session/identified):
+  // that session replaces the stored one, and the token leaves the address bar at once
+  (function takeSessionFromTheLink() {
+    var match = /(?:^#|&)session=([A-Za-z0-9._-]{20,1000})(?:&|$)/.exec(window.location.hash || "");
+    if (!match) return;
+    save(localStorage, KEYS.token, match[1]);
+    try { localStorage.removeItem(KEYS.session); } catch (e) { /* ignore */ }
+    try { window.history.replaceState(null, "", window.location.pathname + window.location.search); } catch (e) { /* ignore */ }
+  })();
+
   var refusals = 0;
   function requestSession() {
     var current = load(localStorage, KEYS.token, null);

@@ -55,3 +55,19 @@ def test_secret_files_are_private_and_empty_or_short_ones_refused(tmp_path):
         path.write_text(bad)
         with pytest.raises(SecretFileError):
             read_or_create_secret(path)
+
+
+def test_an_identified_session_carries_its_signed_identity_and_a_stable_user_id():
+    secret = "s" * 32
+    session = issue(secret, identity={"email": "An.Peeters@example.org", "name": "An Peeters", "role": "x"})
+    checked = verify(secret, session.token)
+    assert checked.identity() == {"email": "An.Peeters@example.org", "name": "An Peeters"}   # only e-mail and name
+    assert checked.user_id == issue(secret, identity={"email": "an.peeters@example.org"}).user_id   # same person
+    assert checked.user_id != issue("t" * 32, identity={"email": "an.peeters@example.org"}).user_id
+    user, expires, claims, signature = session.token.split(".")
+    other = issue(secret, identity={"email": "mallory@example.org"}).token.split(".")[2]
+    with pytest.raises(InvalidSession, match="forged"):
+        verify(secret, ".".join([user, expires, other, signature]))          # claims swapped under the signature
+    with pytest.raises(InvalidSession):
+        issue(secret, identity={"name": "no address"})
+    assert verify(secret, issue(secret).token).identity() == {}              # an anonymous session has none

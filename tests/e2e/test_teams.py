@@ -123,6 +123,12 @@ class FakeMicrosoft:
                                 "id_token_signing_alg_values_supported": ["RS256"]})
                 elif self.path == "/v1/keys":
                     self._json({"keys": [fake.jwk]})
+                elif self.path.startswith("/v3/") and self.headers.get("Authorization") != "Bearer fake-bot-token":
+                    self._json({"error": "the bot's token is missing"}, 401)
+                elif match := re.fullmatch(r"/v3/conversations/([^/]+)/members/29:([\w-]+)", self.path):
+                    user = match.group(2)           # a Teams member: its e-mail address is its identity
+                    self._json({"id": f"29:{user}", "name": user.title(), "aadObjectId": aad_id(user),
+                                "email": member_email(user), "userPrincipalName": member_email(user)})
                 else:
                     self._json({"error": "not found"}, 404)
 
@@ -219,6 +225,11 @@ def activity(microsoft, user: str, text: str | None, locale: str | None = None,
                                                 tenant_id="00000000-0000-4000-8000-0000000000aa"),
         channel_data={"tenant": {"id": "00000000-0000-4000-8000-0000000000aa"}},
     ).serialize()
+
+
+def member_email(user: str) -> str:
+    """The e-mail address the Bot Connector gives for a Teams member."""
+    return f"{user}@contoso.example"
 
 
 def aad_id(user: str) -> str:
@@ -321,6 +332,7 @@ def test_teams_conversation_from_problem_to_article_to_ticket(teams_rasa, stack,
     # the owner of the ticket is the Azure AD object id of the validated activity
     assert ticket.requester.channel == "botframework" and ticket.requester.id == aad_id(user)
     assert ticket.requester.name == user.title()                 # the display name Teams sends
+    assert ticket.requester.email == member_email(user)          # the member's e-mail from the Bot Connector
     assert ticket.suggested_articles[0].article_id == article_id
 
 

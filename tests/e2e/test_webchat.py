@@ -267,3 +267,29 @@ def test_garbage_and_disconnects_on_socket_io_do_not_hurt_rasa(page, stack):
     # and the page still holds a conversation
     say(page, "Outlook stopped syncing")
     bot_message(page, "What exactly happens")      # the triage's first question
+
+
+def test_a_user_the_site_signed_in_is_the_requester_of_their_tickets(page, stack):
+    """An intranet that signed its user in gets an identified session from the service (API token) and
+    opens the chat with it: the ticket carries that e-mail address and name, whatever the page claims."""
+    answer = httpx.post(f"{stack.helpdesk_url}/api/chat/session/identified", timeout=30,
+                        headers={"Authorization": f"Bearer {stack.api_token()}"},
+                        json={"email": "an.peeters@example.org", "name": "An Peeters"})
+    assert answer.status_code == 200, answer.text
+    identified = answer.json()
+    page.add_init_script("""(() => {              // a page script that claims another identity: ignored
+      const emit = window.WebSocket.prototype.send;
+      window.WebSocket.prototype.send = function (data) {
+        if (typeof data === "string" && data.includes("user_uttered"))
+          data = data.replace('"metadata":{', '"metadata":{"email":"evil@example.org","name":"Mallory",');
+        return emit.call(this, data);
+      };
+    })();""")
+    page.goto(identified["chat_url"].replace(stack.service.public_url, stack.helpdesk_url))
+    expect(page.locator("#chat-status")).to_have_attribute("data-state", "connected", timeout=TIMEOUT)
+    assert "#session=" not in page.url                        # the token leaves the address bar
+    say(page, "I want to talk to a person")
+    bot_message(page, "ticket #")
+    [ticket] = store(stack).list(requester_id=identified["user_id"])
+    assert (ticket.requester.email, ticket.requester.name) == ("an.peeters@example.org", "An Peeters")
+    assert not page.chat_errors, page.chat_errors

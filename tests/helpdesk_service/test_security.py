@@ -119,6 +119,20 @@ def test_chat_sessions_are_signed_renewed_and_refused_to_other_origins(client, s
     assert same.status_code == 200
 
 
+def test_identified_sessions_are_issued_to_the_api_token_only_and_renewed_with_their_identity(client, settings):
+    body = {"email": "an.peeters@example.org", "name": "An <b>Peeters</b>"}
+    assert client.post("/api/chat/session/identified", json=body).status_code == 401
+    client.headers["Authorization"] = f"Bearer {settings.api_token()}"         # the site's server
+    issued = client.post("/api/chat/session/identified", json=body)
+    assert issued.status_code == 200, issued.text
+    session = issued.json()
+    assert session["chat_url"] == f"{settings.service.public_url}/chat#session={session['token']}"
+    renewed = client.post("/api/chat/session", json={"token": session["token"]}).json()
+    assert renewed["user_id"] == session["user_id"]
+    assert verify(settings.chat_session_secret(), renewed["token"]).identity() == body
+    assert client.post("/api/chat/session/identified", json={"email": "not an address"}).status_code == 422
+
+
 def test_api_token_file_that_is_empty_is_refused(settings):
     settings.data_path.mkdir(parents=True, exist_ok=True)
     (settings.data_path / "api_token").write_text("")
