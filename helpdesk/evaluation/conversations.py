@@ -350,6 +350,7 @@ def start_stack():
         "HELPDESK_TICKETS__SQLITE_PATH": str(data / "tickets.db"),
         "HELPDESK_SERVICE__PUBLIC_URL": f"http://127.0.0.1:{port}",
         "HELPDESK_PROBLEMS__MIN_SIMILAR": "100000",   # many similar tickets in minutes are no outage here
+        "HELPDESK_CHAT__REST_CHANNEL": "true",        # the simulated user talks over REST (off by default)
     })
     settings = load_settings()
     train_if_needed(settings)
