@@ -97,16 +97,18 @@ def applications() -> dict[str, tuple[str, ...]]:
 
 
 def best_match(text: str, table: dict[str, tuple[str, ...]], negations=(), first: bool = False,
-               skip=()) -> tuple[str, str] | None:
+               skip=(), compounds: bool = False) -> tuple[str, str] | None:
     """(value, phrase as the user wrote it) of the longest phrase of ``table`` in ``text`` (with
     ``first``: the first one, the longest at that place), skipping one just after a negation
-    ("pas le portable", "not my laptop") and the phrases of ``skip``."""
+    ("pas le portable", "not my laptop") and the phrases of ``skip``; with ``compounds`` a phrase
+    may also end a longer word ("werklaptop", "dienstgsm"), which is then the phrase."""
     found = None
+    start = r"(?<![\w])\w*" if compounds else r"(?<![\w])"
     for value, words in table.items():
         for word in words:
             if word in skip:
                 continue
-            for match in re.finditer(r"(?<![\w])" + re.escape(word) + r"(?![\w])", text):
+            for match in re.finditer(start + re.escape(word) + r"(?![\w])", text):
                 before = [t.strip(",.;:") for t in text[:match.start()].split()[-2:]]
                 if before and word.split()[0] not in negations and (before[-1] in negations
                                or len(before) == 2 and before[0] in negations and len(before[1]) <= 4):
@@ -131,7 +133,8 @@ def canonical(fact: str, value: Any, languages: list[str]) -> str | None:
         table = facts.table(key)
         if text in table:
             return text
-        found = best_match(text, table, facts.words("negations"), first=fact in FIRST_MATCH) or \
+        found = best_match(text, table, facts.words("negations"), first=fact in FIRST_MATCH,
+                           compounds=key in (facts.data.get("compound_words") or ())) or \
             combination_in(text, facts, fact)
         if found:
             return found[0]
@@ -293,7 +296,7 @@ def extract(text: str, language: str, now: datetime, languages: list[str],
     plain = without_fillers(low, facts)
     found: dict[str, str] = {}
     since = since_in(text, language, now, bare_ok=requested == "since",
-                     marked_only=requested not in (None, "since") and not is_correction(text, language))
+                     marked_only=requested not in (None, "since") and not is_correction(text, language, strong_only=True))
     if since:
         found["since"] = since
     if any(find_phrase(low, w) for w in facts.words("no_error")):
@@ -311,7 +314,8 @@ def extract(text: str, language: str, now: datetime, languages: list[str],
     for key, fact in LOOKUP_FACTS.items():
         for source in (others if key in ("devices", "locations") else [facts]):
             skip = () if requested == fact else set(sorted_words((source.data.get("answer_only") or {}).get(fact)))
-            match = best_match(plain, source.table(key), negations, first=fact in FIRST_MATCH, skip=skip)
+            match = best_match(plain, source.table(key), negations, first=fact in FIRST_MATCH, skip=skip,
+                               compounds=key in (source.data.get("compound_words") or ()))
             match = match or combination_in(plain, source, fact)
             if match and not (fact == "tried" and match[0] == "nothing" and dont_know):   # "j'en sais rien"
                 found[fact] = match[1]

@@ -208,6 +208,8 @@ class ValidateTriageForm(FormValidationAction):
             # question asked again; a longer answer (a description, "I restarted twice since
             # Monday") is the answer and gives the other facts too
             value = None
+        elif requested in data.none_on_no and yes_or_no(text, language) == "no":
+            value = "none"    # "nee, niks gezien" to "do you get an error?"
         else:
             value = typed
         if value in (None, "") and asked >= data.max_asks:

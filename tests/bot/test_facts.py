@@ -185,6 +185,7 @@ def test_a_bare_duration_answers_since_when_and_a_lead_makes_it_one():
 def test_a_time_in_the_answer_to_another_question_is_since_when_only_when_it_says_so():
     assert "since" not in answer("ja, vanmorgen nog", "nl", "check_restarted_today")
     assert "since" not in answer("yes this morning", "en", "check_restarted_today")
+    assert "since" not in answer("non, pas aujourd'hui", "fr", "check_restarted_today")
     assert answer("oh en het is sinds gisteren trouwens", "nl", "location")["since"] == "sinds gisteren"
     assert answer("nee wacht, vrijdag al", "nl", "tried")["since"].endswith("vrijdag")
     assert answer("ah, ça a commencé mardi", "fr", "scope")["since"].endswith("mardi")
@@ -205,3 +206,11 @@ def test_an_error_message_in_single_quotes_but_not_an_apostrophe():
 def test_a_place_word_said_as_a_place_and_the_first_device_of_an_answer():
     assert canonical("location", facts("VPN KO depuis la maison", "fr")["location"], LANGUAGES) == "home"
     assert canonical("device", "op mijn laptop met een headset", LANGUAGES) == "laptop"
+
+
+def test_a_dutch_compound_names_the_device_and_more_places():
+    assert canonical("device", facts("mijn werklaptop start niet meer op", "nl")["device"], LANGUAGES) == "laptop"
+    assert canonical("device", facts("de dienstgsm krijgt geen mails", "nl")["device"], LANGUAGES) == "smartphone"
+    assert canonical("location", facts("ik zit vandaag op het hoofdkantoor", "nl")["location"], LANGUAGES) == "office"
+    assert canonical("location", facts("je travaille depuis le siège", "fr")["location"], LANGUAGES) == "office"
+    assert canonical("location", facts("I'm abroad this week", "en")["location"], LANGUAGES) == "elsewhere"

@@ -235,3 +235,13 @@ def test_a_time_in_the_answer_to_a_check_is_not_since_when():
                             intent="affirm", language="en")
     values = validate(tracker)
     assert values["check_restarted_today"] == "yes" and "since" not in values
+
+
+def test_a_plain_no_to_the_error_question_means_no_error_but_a_correction_is_asked_again():
+    tracker = tracker_after("nee, niks gezien", {"category": "email"},
+                            {"requested_slot": "error_code", "error_code": "nee, niks gezien"})
+    assert validate(tracker)["error_code"] == "none"
+    tracker = tracker_after("nee wacht, het is sinds vrijdag", {"category": "email"},
+                            {"requested_slot": "tried", "tried": "nee wacht, het is sinds vrijdag"})
+    values = validate(tracker)
+    assert values["tried"] is None and values["since"].endswith("vrijdag")
