@@ -258,18 +258,27 @@ def combination_in(text: str, facts: LanguageFacts, fact: str,
                    window: int = COMBINATION_WINDOW) -> tuple[str, str] | None:
     """(value, the words from the first stem to the last) of the first combination of ``fact``
     (``combinations`` of the language: stems that all occur within ``window`` words, in any order;
-    a stem matches the start of a word: "print" matches "printen")."""
+    a stem matches the start of a word: "print" matches "printen", "=team" only that word; a "!word"
+    must not be among the ``window`` words from the first stem on: "my team can't hear !me")."""
     for value, combinations in ((facts.data.get("combinations") or {}).get(fact) or {}).items():
         for combination in combinations:
-            span = stems_span(text, [normal(stem) for stem in combination], window)
-            if span:
+            stems = [normal(stem) for stem in combination if not str(stem).startswith("!")]
+            span = stems_span(text, stems, window)
+            if span and not any(find_phrase(" ".join(text[text.index(span):].split()[:window]), normal(stem[1:]))
+                                for stem in combination if str(stem).startswith("!")):
                 return str(value), span
     return None
 
 
+def stem_pattern(stem: str) -> str:
+    """A stem matches the start of a word; "=team" only the whole word (not "Teams")."""
+    if stem.startswith("="):
+        return r"(?<![\w])" + re.escape(stem[1:]) + r"(?![\w])"
+    return r"(?<![\w])" + re.escape(stem)
+
+
 def stems_span(text: str, stems: list[str], window: int) -> str | None:
-    places = [[(m.start(), m.end()) for m in re.finditer(r"(?<![\w])" + re.escape(stem), text)][:MAX_PLACES]
-              for stem in stems]
+    places = [[(m.start(), m.end()) for m in re.finditer(stem_pattern(stem), text)][:MAX_PLACES] for stem in stems]
     if not all(places):
         return None
     word_at = lambda offset: text.count(" ", 0, offset)   # noqa: E731 - text has single spaces

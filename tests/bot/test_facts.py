@@ -115,6 +115,8 @@ def answer(text, language, requested):
     ("nee, niet alleen ik, ook de buren", "nl", "team"),
     ("non, pas seulement moi", "fr", "team"),
     ("the entire support team is locked out", "en", "team"),
+    ("ons team kan niet meer in de gedeelde map", "nl", "team"),
+    ("my team can't open the shared mailbox", "en", "team"),
 ])
 def test_an_implicit_impact_and_block_are_read(text, language, scope):
     found = facts(text, language)
@@ -130,6 +132,8 @@ def test_an_implicit_impact_and_block_are_read(text, language, scope):
     ("mes collègues ne me voient pas dans Teams", "fr"),
     ("the printer on the 4th floor keeps jamming", "en"),
     ("my team can't see my shared screen in Teams", "en"),
+    ("Teams kan niet starten en heeft een update nodig", "nl"),
+    ("Teams is very slow today", "en"),
 ])
 def test_a_floor_or_colleagues_named_in_passing_are_not_who_is_affected(text, language):
     assert "scope" not in facts(text, language)
