@@ -221,6 +221,13 @@ def play(stack: Stack, conversation: dict, user: dict) -> Result:
     return result
 
 
+def play_or_error(stack: Stack, conversation: dict, user: dict) -> Result:
+    try:
+        return play(stack, conversation, user)
+    except httpx.HTTPError as exc:
+        return Result(conversation, error=f"{exc.__class__.__name__}: {exc}")
+
+
 def _share(values: list[bool]) -> str:
     return f"{sum(values) / len(values):.2f} ({sum(values)}/{len(values)})" if values else "-"
 
@@ -311,10 +318,15 @@ def main(argv: list[str] | None = None) -> int:
         stack = Stack(settings, args.rasa_url, args.service_url)
         results = []
         for conversation in conversations:
-            try:
-                results.append(play(stack, conversation, user))
-            except httpx.HTTPError as exc:
-                results.append(Result(conversation, error=f"{exc.__class__.__name__}: {exc}"))
+            result = play_or_error(stack, conversation, user)
+            if services and not services.alive():
+                # a service died during the conversation (stopped from outside): it says nothing
+                # about the bot; start the services again and play the conversation once more
+                print(f"  a service stopped during {conversation['id']}: restarting and replaying it", flush=True)
+                services.stop()
+                services.start()
+                result = play_or_error(stack, conversation, user)
+            results.append(result)
     finally:
         if services:
             services.stop()

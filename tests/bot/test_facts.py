@@ -218,3 +218,16 @@ def test_a_dutch_compound_names_the_device_and_more_places():
     assert canonical("location", facts("ik zit vandaag op het hoofdkantoor", "nl")["location"], LANGUAGES) == "office"
     assert canonical("location", facts("je travaille depuis le siège", "fr")["location"], LANGUAGES) == "office"
     assert canonical("location", facts("I'm abroad this week", "en")["location"], LANGUAGES) == "elsewhere"
+
+
+@pytest.mark.parametrize("text,language,scope,impact", [
+    ("heel wat mensen", "nl", "many", "high"), ("pas mal de monde", "fr", "many", "high"),
+    ("lots of people", "en", "many", "high"), ("de boekhouding", "nl", "department", "medium"),
+    ("een paar mensen", "nl", "team", "medium"),
+])
+def test_who_is_affected_in_the_users_words_gives_the_impact(text, language, scope, impact):
+    from bot.actions.triage_data import triage_data
+
+    value = answer(text, language, "scope")["scope"]
+    assert canonical("scope", value, LANGUAGES) == scope
+    assert triage_data().impact_for(value, None, LANGUAGES) == impact
