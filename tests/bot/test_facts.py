@@ -117,6 +117,8 @@ def answer(text, language, requested):
     ("the entire support team is locked out", "en", "team"),
     ("ons team kan niet meer in de gedeelde map", "nl", "team"),
     ("my team can't open the shared mailbox", "en", "team"),
+    ("onze afdeling kan niet meer printen", "nl", "department"),
+    ("notre service ne peut plus imprimer", "fr", "department"),
 ])
 def test_an_implicit_impact_and_block_are_read(text, language, scope):
     found = facts(text, language)
