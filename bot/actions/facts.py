@@ -329,7 +329,8 @@ def extract(text: str, language: str, now: datetime, languages: list[str],
             if match and not (fact == "tried" and match[0] == "nothing" and dont_know):   # "j'en sais rien"
                 found[fact] = match[1]
                 break
-    blocked = best_match(plain, facts.table("blocked")) or combination_in(plain, facts, "work_blocked")
+    skip = () if requested == "work_blocked" else set(sorted_words((facts.data.get("answer_only") or {}).get("work_blocked")))
+    blocked = best_match(plain, facts.table("blocked"), skip=skip) or combination_in(plain, facts, "work_blocked")
     if blocked:
         found["work_blocked"] = blocked[0]
     for check, values in facts.checks().items():

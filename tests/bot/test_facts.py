@@ -233,3 +233,15 @@ def test_who_is_affected_in_the_users_words_gives_the_impact(text, language, sco
     value = answer(text, language, "scope")["scope"]
     assert canonical("scope", value, LANGUAGES) == scope
     assert triage_data().impact_for(value, None, LANGUAGES) == impact
+
+
+def test_an_account_or_an_app_that_is_blocked_is_not_the_user_blocked_but_the_answer_is():
+    for text, language in [("mijn account is geblokkeerd", "nl"), ("OneDrive est bloqué sur la synchro", "fr"),
+                           ("my print job is stuck", "en"), ("het papier zit vast", "nl")]:
+        assert "work_blocked" not in facts(text, language)
+    assert answer("geblokkeerd", "nl", "work_blocked")["work_blocked"] == "yes"
+    assert answer("je suis coincé", "fr", "work_blocked")["work_blocked"] == "yes"
+
+
+def test_a_windows_stop_code_is_an_error_code():
+    assert facts("blauw scherm met KERNEL_SECURITY_CHECK_FAILURE", "nl")["error_code"] == "KERNEL_SECURITY_CHECK_FAILURE"
