@@ -200,6 +200,7 @@ def since_in(text: str, language: str, now: datetime, bare_ok: bool = True, mark
     if spec is None:
         return None
     tokens = [t.strip(",.;:!?()\"") for t in normal(text).split()][:MAX_TOKENS]
+    tokens = [time_word(t, spec) for t in tokens]
     anchors = {p.split()[0] for p in spec.prefixes} | {f.split()[0] for f in spec.fixed}
     anchors |= set(spec.weekdays) | set(spec.last) | set(spec.connectors) | set(spec.months)
     anchors |= set(spec.numbers)
@@ -221,6 +222,43 @@ def since_in(text: str, language: str, now: datetime, bare_ok: bool = True, mark
                 best = (size, candidate)
                 break
     return best[1] if best else None
+
+
+MIN_TYPO_LENGTH = 5   # a longer word one typo away from a time word is that word ("gistren", "maandg")
+
+
+@lru_cache(maxsize=4096)
+def _vocabulary(language: str) -> frozenset[str]:
+    spec = load_languages()[language]
+    words = {w for phrase in list(spec.fixed) + list(spec.prefixes) for w in phrase.split()}
+    return frozenset(w for w in words | set(spec.weekdays) | set(spec.months) | set(spec.units)
+                     if len(w) >= MIN_TYPO_LENGTH)
+
+
+def time_word(token: str, spec) -> str:
+    """``token``, or the time word of its language it is one typo from (a letter more, less, other
+    or two swapped; same first letter; words of five letters or more)."""
+    if len(token) < MIN_TYPO_LENGTH or not token.isalpha():
+        return token
+    language = next((l for l, s in load_languages().items() if s is spec), None)
+    vocabulary = _vocabulary(language) if language else frozenset()
+    if token in vocabulary:
+        return token
+    # a dropped letter is the likeliest typo: "maandg" is maandag rather than maand
+    close = sorted((w for w in vocabulary if w[0] == token[0] and one_typo(token, w)),
+                   key=lambda w: (len(w) < len(token), w))
+    return close[0] if close else token
+
+
+def one_typo(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def has_lead(before: list[str], spec) -> bool:

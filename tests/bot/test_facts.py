@@ -245,3 +245,16 @@ def test_an_account_or_an_app_that_is_blocked_is_not_the_user_blocked_but_the_an
 
 def test_a_windows_stop_code_is_an_error_code():
     assert facts("blauw scherm met KERNEL_SECURITY_CHECK_FAILURE", "nl")["error_code"] == "KERNEL_SECURITY_CHECK_FAILURE"
+
+
+@pytest.mark.parametrize("text,language,expected", [
+    ("sinds gistren", "nl", "sinds gisteren"), ("al sins maandg", "nl", "maandag"),
+    ("depuis lundii", "fr", "depuis lundi"), ("since yesterady", "en", "since yesterday"),
+])
+def test_a_time_word_with_one_typo_is_read(text, language, expected):
+    assert facts(text, language)["since"] == expected
+
+
+def test_an_ordinary_word_near_a_time_word_is_no_time():
+    assert "since" not in facts("ik wil weten waarom de printer niet werkt", "nl")
+    assert "since" not in facts("I work from my house", "en")
