@@ -193,9 +193,10 @@ class ValidateTriageForm(FormValidationAction):
         text = latest_text(tracker)
         asked = (tracker.get_slot("asked_facts") or {}).get(requested, 0)
         if requested in stated:
-            # a free answer keeps the user's whole sentence ("I restarted my laptop"); a time, a code
-            # or a product name keeps what was recognised
-            value = typed if requested in KEEP_TYPED and typed and not str(typed).startswith("/") else stated[requested]
+            # a free answer keeps the user's whole sentence ("I restarted my laptop", not the NLU's
+            # entity "heel de verkoop" of "veel mensen, heel de verkoop"); a time, a code or a
+            # product name keeps what was recognised
+            value = text if requested in KEEP_TYPED and not text.startswith("/") else stated[requested]
         elif says(latest_text(tracker), language, "dont_know"):
             value = UNKNOWN
         elif requested in data.yes_no_facts and (typed in ("yes", "no") or yes_or_no(latest_text(tracker), language)):

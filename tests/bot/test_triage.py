@@ -245,3 +245,12 @@ def test_a_plain_no_to_the_error_question_means_no_error_but_a_correction_is_ask
                             {"requested_slot": "tried", "tried": "nee wacht, het is sinds vrijdag"})
     values = validate(tracker)
     assert values["tried"] is None and values["since"].endswith("vrijdag")
+
+
+def test_a_free_answer_keeps_the_whole_message_not_the_entity_the_nlu_cut_from_it():
+    from bot.actions.triage_data import triage_data
+
+    text = "veel mensen, heel de verkoop zit thuis"
+    tracker = tracker_after(text, {"category": "vpn"}, {"requested_slot": "scope", "scope": "heel de verkoop"})
+    value = validate(tracker)["scope"]
+    assert value == text and triage_data().impact_for(value, None, ["nl", "fr", "en"]) == "high"
