@@ -65,6 +65,13 @@ class LanguageFacts:
         return {name: {str(v): sorted_words(w) for v, w in values.items()}
                 for name, values in (self.data.get("checks") or {}).items()}
 
+    def answer_only(self, fact: str, requested: str | None) -> frozenset[str]:
+        """The words of ``fact`` that count only in the answer to its own question (`answer_only`):
+        none when ``fact`` is the question asked."""
+        if requested == fact:
+            return frozenset()
+        return frozenset(sorted_words((self.data.get("answer_only") or {}).get(fact)))
+
     def phrase(self, *path: str) -> Any:
         node: Any = self.data.get("phrases") or {}
         for key in path:
@@ -200,7 +207,7 @@ def since_in(text: str, language: str, now: datetime, bare_ok: bool = True, mark
     if spec is None:
         return None
     tokens = [t.strip(",.;:!?()\"") for t in normal(text).split()][:MAX_TOKENS]
-    tokens = [time_word(t, spec) for t in tokens]
+    tokens = [time_word(t, language) for t in tokens]
     anchors = {p.split()[0] for p in spec.prefixes} | {f.split()[0] for f in spec.fixed}
     anchors |= set(spec.weekdays) | set(spec.last) | set(spec.connectors) | set(spec.months)
     anchors |= set(spec.numbers)
@@ -227,21 +234,20 @@ def since_in(text: str, language: str, now: datetime, bare_ok: bool = True, mark
 MIN_TYPO_LENGTH = 5   # a longer word one typo away from a time word is that word ("gistren", "maandg")
 
 
-@lru_cache(maxsize=4096)
-def _vocabulary(language: str) -> frozenset[str]:
+@lru_cache(maxsize=8)
+def time_vocabulary(language: str) -> frozenset[str]:
     spec = load_languages()[language]
     words = {w for phrase in list(spec.fixed) + list(spec.prefixes) for w in phrase.split()}
     return frozenset(w for w in words | set(spec.weekdays) | set(spec.months) | set(spec.units)
                      if len(w) >= MIN_TYPO_LENGTH)
 
 
-def time_word(token: str, spec) -> str:
-    """``token``, or the time word of its language it is one typo from (a letter more, less, other
+def time_word(token: str, language: str) -> str:
+    """``token``, or the time word of ``language`` it is one typo from (a letter more, less, other
     or two swapped; same first letter; words of five letters or more)."""
     if len(token) < MIN_TYPO_LENGTH or not token.isalpha():
         return token
-    language = next((l for l, s in load_languages().items() if s is spec), None)
-    vocabulary = _vocabulary(language) if language else frozenset()
+    vocabulary = time_vocabulary(language)
     if token in vocabulary:
         return token
     # a dropped letter is the likeliest typo: "maandg" is maandag rather than maand
@@ -251,6 +257,7 @@ def time_word(token: str, spec) -> str:
 
 
 def one_typo(a: str, b: str) -> bool:
+    """Are ``a`` and ``b`` one letter added, removed, replaced or two neighbours swapped apart?"""
     if abs(len(a) - len(b)) > 1 or a == b:
         return False
     if len(a) == len(b):
@@ -316,10 +323,14 @@ def stem_pattern(stem: str) -> str:
 
 
 def stems_span(text: str, stems: list[str], window: int) -> str | None:
+    """The words from the first stem to the end of the last one's word, when every stem occurs and
+    a choice of their places fits in ``window`` words."""
     places = [[(m.start(), m.end()) for m in re.finditer(stem_pattern(stem), text)][:MAX_PLACES] for stem in stems]
     if not all(places):
         return None
-    word_at = lambda offset: text.count(" ", 0, offset)   # noqa: E731 - text has single spaces
+    def word_at(offset: int) -> int:
+        return text.count(" ", 0, offset)   # the text has single spaces (normal())
+
     for chosen in product(*places):
         first, last = min(chosen), max(chosen, key=lambda p: p[1])
         if word_at(last[1]) - word_at(first[0]) <= window:
@@ -360,15 +371,15 @@ def extract(text: str, language: str, now: datetime, languages: list[str],
     dont_know = any(find_phrase(low, w) for w in facts.words("dont_know"))
     for key, fact in LOOKUP_FACTS.items():
         for source in (others if key in ("devices", "locations") else [facts]):
-            skip = () if requested == fact else set(sorted_words((source.data.get("answer_only") or {}).get(fact)))
-            match = best_match(plain, source.table(key), negations, first=fact in FIRST_MATCH, skip=skip,
+            match = best_match(plain, source.table(key), negations, first=fact in FIRST_MATCH,
+                               skip=source.answer_only(fact, requested),
                                compounds=key in (source.data.get("compound_words") or ()))
             match = match or combination_in(plain, source, fact)
             if match and not (fact == "tried" and match[0] == "nothing" and dont_know):   # "j'en sais rien"
                 found[fact] = match[1]
                 break
-    skip = () if requested == "work_blocked" else set(sorted_words((facts.data.get("answer_only") or {}).get("work_blocked")))
-    blocked = best_match(plain, facts.table("blocked"), skip=skip) or combination_in(plain, facts, "work_blocked")
+    blocked = (best_match(plain, facts.table("blocked"), skip=facts.answer_only("work_blocked", requested))
+               or combination_in(plain, facts, "work_blocked"))
     if blocked:
         found["work_blocked"] = blocked[0]
     for check, values in facts.checks().items():
