@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions import runtime
 from bot.actions.conversation import latest_text
-from bot.actions.facts import UNKNOWN, canonical, extract, is_correction, product_like, says, yes_or_no
+from bot.actions.facts import UNKNOWN, canonical, extract, is_correction, product_like, says, says_aside, yes_or_no
 from bot.actions.paraphrase import build as build_paraphrase
 from bot.actions.replies import reply_to_input_issue
 from bot.actions.triage_data import triage_data
@@ -93,7 +93,7 @@ def facts_in_message(tracker: Tracker, requested: str | None = None) -> dict[str
     """The facts the latest message states (bot/actions/facts.py); "nothing tried" only as the
     answer to that question."""
     found = extract(latest_text(tracker), tracker.get_slot("language") or runtime.settings().default_language,
-                    message_time(tracker), languages_for(tracker))
+                    message_time(tracker), languages_for(tracker), requested)
     if requested != "tried" and canonical("tried", found.get("tried"), languages_for(tracker)) == "nothing":
         found.pop("tried")
     data = triage_data()
@@ -175,36 +175,44 @@ class ValidateTriageForm(FormValidationAction):
             if name in facts and name != requested and name not in stated and entities.get(name) == value:
                 before = value_before_this_turn(tracker, name)
                 values[name] = value if before in (None, "") and name in ("error_code", "os") else before
+        filled_other = False    # the message gave a fact that was still missing (not the one asked)
         for name, value in stated.items():
             if name != requested and (correction or value_before_this_turn(tracker, name) in (None, "", UNKNOWN)):
                 values[name] = value
+                filled_other = filled_other or value_before_this_turn(tracker, name) in (None, "", UNKNOWN)
         if requested in facts:
-            values[requested] = self.answer(tracker, requested, stated, language)
+            values[requested] = self.answer(tracker, requested, stated, language, filled_other)
         return [SlotSet(name, clean(value, MAX_SYMPTOM_CHARS if name == "symptom" else MAX_FACT_CHARS))
                 for name, value in values.items()]
 
     @staticmethod
-    def answer(tracker: Tracker, requested: str, stated: dict[str, str], language: str) -> Any:
+    def answer(tracker: Tracker, requested: str, stated: dict[str, str], language: str,
+               filled_other: bool = False) -> Any:
         data = triage_data()
         typed = tracker.slots_to_validate().get(requested)
+        text = latest_text(tracker)
+        asked = (tracker.get_slot("asked_facts") or {}).get(requested, 0)
         if requested in stated:
-            # a free answer keeps the user's whole sentence ("I restarted my laptop"); a time, a code
-            # or a product name keeps what was recognised
-            value = typed if requested in KEEP_TYPED and typed and not str(typed).startswith("/") else stated[requested]
+            # a free answer keeps the user's whole sentence ("I restarted my laptop", not the NLU's
+            # entity "heel de verkoop" of "veel mensen, heel de verkoop"); a time, a code or a
+            # product name keeps what was recognised
+            value = text if requested in KEEP_TYPED and not text.startswith("/") else stated[requested]
         elif says(latest_text(tracker), language, "dont_know"):
             value = UNKNOWN
         elif requested in data.yes_no_facts and (typed in ("yes", "no") or yes_or_no(latest_text(tracker), language)):
             value = typed if typed in ("yes", "no") else yes_or_no(latest_text(tracker), language)
-        elif is_correction(latest_text(tracker), language, strong_only=True) or (
-                set(stated) - {requested} and requested != "symptom"
-                and len(latest_text(tracker).split()) <= MAX_OTHER_ANSWER_WORDS):
+        elif is_correction(text, language, strong_only=True) or (
+                filled_other and requested != "symptom"
+                and (len(text.split()) <= MAX_OTHER_ANSWER_WORDS or says_aside(text, language))):
             # a short message that answered another question ("alleen ik" to "what did you try?"),
-            # or a correction: that fact is filled, this question asked again; a longer answer (a
-            # description, "I restarted twice since Monday") is the answer and gives the other facts too
+            # an aside ("btw, my colleagues have it too") or a correction: that fact is filled, this
+            # question asked again; a longer answer (a description, "I restarted twice since
+            # Monday") is the answer and gives the other facts too
             value = None
+        elif requested in data.none_on_no and yes_or_no(text, language) == "no":
+            value = "none"    # "nee, niks gezien" to "do you get an error?"
         else:
             value = typed
-        asked = (tracker.get_slot("asked_facts") or {}).get(requested, 0)
         if value in (None, "") and asked >= data.max_asks:
             value = UNKNOWN   # asked twice: move on, the ticket says it is unknown
         return value

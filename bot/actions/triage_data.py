@@ -30,6 +30,7 @@ class TriageData:
     yes_no_facts: frozenset[str] = frozenset()
     max_asks: int = 2
     free_application_categories: frozenset[str] = frozenset()
+    none_on_no: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TriageData":
@@ -51,6 +52,7 @@ class TriageData:
             yes_no_facts=frozenset(data.get("yes_no_facts") or ()),
             max_asks=int(data.get("max_asks", 2)),
             free_application_categories=frozenset(data.get("free_application_categories") or ()),
+            none_on_no=frozenset(data.get("none_on_no") or ()),
         )
 
     @property

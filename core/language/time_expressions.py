@@ -47,6 +47,7 @@ class _Language:
     last: tuple[str, ...]
     months: tuple[str, ...]
     dates: tuple[re.Pattern, ...]
+    leads: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=4)
@@ -65,6 +66,7 @@ def load_languages(path: Path = DATA_FILE) -> dict[str, _Language]:
             last=tuple(spec.get("last", [])),
             months=tuple(spec.get("months", [])),
             dates=tuple(re.compile(p) for p in spec.get("dates", [])),
+            leads=tuple(spec.get("leads", [])),
         )
         for lang, spec in data.items()
     }
@@ -145,6 +147,8 @@ def _fixed(text: str, spec: _Language, now: datetime) -> TimePoint | None:
             day = _add_months(day, int(rule["months"]))
         if rule.get("week_start"):
             day -= timedelta(days=day.weekday())
+        if rule.get("weekday") is not None:      # "het weekend": the most recent past Saturday
+            day -= timedelta(days=(day.weekday() - int(rule["weekday"])) % 7)
         rest = text[len(phrase):].strip()
         for connector in spec.connectors:
             if rest.startswith(connector + " "):

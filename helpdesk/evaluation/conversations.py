@@ -221,6 +221,13 @@ def play(stack: Stack, conversation: dict, user: dict) -> Result:
     return result
 
 
+def play_or_error(stack: Stack, conversation: dict, user: dict) -> Result:
+    try:
+        return play(stack, conversation, user)
+    except httpx.HTTPError as exc:
+        return Result(conversation, error=f"{exc.__class__.__name__}: {exc}")
+
+
 def _share(values: list[bool]) -> str:
     return f"{sum(values) / len(values):.2f} ({sum(values)}/{len(values)})" if values else "-"
 
@@ -311,10 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         stack = Stack(settings, args.rasa_url, args.service_url)
         results = []
         for conversation in conversations:
-            try:
-                results.append(play(stack, conversation, user))
-            except httpx.HTTPError as exc:
-                results.append(Result(conversation, error=f"{exc.__class__.__name__}: {exc}"))
+            results.append(play_or_error(stack, conversation, user))
     finally:
         if services:
             services.stop()
@@ -350,6 +354,11 @@ def start_stack():
         "HELPDESK_TICKETS__SQLITE_PATH": str(data / "tickets.db"),
         "HELPDESK_SERVICE__PUBLIC_URL": f"http://127.0.0.1:{port}",
         "HELPDESK_PROBLEMS__MIN_SIMILAR": "100000",   # many similar tickets in minutes are no outage here
+        "HELPDESK_CHAT__REST_CHANNEL": "true",        # the simulated user talks over REST (off by default)
+        # one simulated user at machine speed from 127.0.0.1: the per-address limit (120 a minute)
+        # answered "too many messages" from the third minute on and the conversations looped
+        "HELPDESK_LIMITS__CHAT_MESSAGES_PER_MINUTE_PER_IP": "1000000",
+        "HELPDESK_LIMITS__CHAT_MESSAGES_PER_MINUTE": "1000000",
     })
     settings = load_settings()
     train_if_needed(settings)

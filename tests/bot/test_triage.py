@@ -204,3 +204,53 @@ def test_i_dont_know_read_as_a_digression_is_still_the_answer(domain):
     tracker = make_tracker("dat weet ik niet", "declare_beginner", slots={"requested_slot": "since"}, language="nl")
     events = asyncio.run(ValidateTriageForm().get_validation_events(CollectingDispatcher(), tracker, domain))
     assert {e["name"]: e["value"] for e in events} == {"since": "unknown"}
+
+
+def tracker_after(text, before, slots, intent="inform", language="nl"):
+    """A tracker whose slots ``before`` were set before the latest user message ``text``."""
+    events = [{"event": "slot", "name": k, "value": v} for k, v in before.items()]
+    events.append({"event": "user", "text": text})
+    events += [{"event": "slot", "name": k, "value": v} for k, v in slots.items() if k != "requested_slot"]
+    return Tracker("u1", {"language": language, **before, **slots},
+                   {"text": text, "intent": {"name": intent}, "entities": []}, events, False, None, None,
+                   "action_listen")
+
+
+def test_an_answer_that_names_a_fact_already_known_is_the_answer():
+    text = "headset nog eens goed vastgemaakt"
+    tracker = tracker_after(text, {"device": "laptop", "category": "teams"}, {"requested_slot": "tried", "tried": text})
+    assert validate(tracker)["tried"] == text
+
+
+def test_an_aside_that_answers_another_question_is_not_the_answer():
+    text = "trouwens, mijn collega's thuis hebben hetzelfde probleem"
+    tracker = tracker_after(text, {"category": "vpn"}, {"requested_slot": "tried", "tried": text})
+    values = validate(tracker)
+    assert values["tried"] is None and "collega" in values["scope"]
+
+
+def test_a_time_in_the_answer_to_a_check_is_not_since_when():
+    tracker = tracker_after("yep this morning", {"category": "performance"},
+                            {"requested_slot": "check_restarted_today", "check_restarted_today": "yes"},
+                            intent="affirm", language="en")
+    values = validate(tracker)
+    assert values["check_restarted_today"] == "yes" and "since" not in values
+
+
+def test_a_plain_no_to_the_error_question_means_no_error_but_a_correction_is_asked_again():
+    tracker = tracker_after("nee, niks gezien", {"category": "email"},
+                            {"requested_slot": "error_code", "error_code": "nee, niks gezien"})
+    assert validate(tracker)["error_code"] == "none"
+    tracker = tracker_after("nee wacht, het is sinds vrijdag", {"category": "email"},
+                            {"requested_slot": "tried", "tried": "nee wacht, het is sinds vrijdag"})
+    values = validate(tracker)
+    assert values["tried"] is None and values["since"].endswith("vrijdag")
+
+
+def test_a_free_answer_keeps_the_whole_message_not_the_entity_the_nlu_cut_from_it():
+    from bot.actions.triage_data import triage_data
+
+    text = "veel mensen, heel de verkoop zit thuis"
+    tracker = tracker_after(text, {"category": "vpn"}, {"requested_slot": "scope", "scope": "heel de verkoop"})
+    value = validate(tracker)["scope"]
+    assert value == text and triage_data().impact_for(value, None, ["nl", "fr", "en"]) == "high"

@@ -13,7 +13,7 @@ def test_a_copied_run_counts_consecutive_words_of_a_user_message_but_not_an_erro
 
 def test_the_dev_set_loads_with_its_language_and_an_outcome_is_judged():
     conversations = load_set("dev", ["nl", "fr", "en"])
-    assert len(conversations) == 24 and {c["language"] for c in conversations} == {"nl", "fr", "en"}
+    assert len(conversations) == 60 and {c["language"] for c in conversations} == {"nl", "fr", "en"}
     solved = Result({"language": "nl", "outcome": "self_service"}, resolution="self_service")
     assert solved.outcome_reached()
     assert not Result({"language": "nl", "outcome": "ticket"}).outcome_reached()
