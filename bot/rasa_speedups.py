@@ -7,12 +7,24 @@ profile (docs/performance.md). :func:`apply` makes ``RemoteAction._validate_acti
 validator built once from the same schema: the same responses pass and fail, with the same error
 message; the meta-schema check runs once per process instead of several times per turn.
 
+Rasa posts the whole domain (110 KB of JSON, 94 KB of it the responses in three languages) with
+every action call: Rasa encodes it and the action server decodes it several times per turn.
+rasa-sdk 3.11 keeps the last domain it got with its digest and answers 449 to a call that names a
+digest it does not hold (the protocol of Rasa Pro's selective domain). :func:`apply` makes Rasa send
+the digest only, and the call again with the domain when the answer is 449 (a new action server, a
+new model): the actions see the same domain.
+
+Rasa runs its model graph (the NLU pipeline on every message, the policies on every prediction)
+through ``dask.get``, after working out the graph's minimal part for the asked targets again on each
+call. :class:`SequentialGraphRunner` works out the order once per set of targets and calls the same
+nodes, with the same inputs, in that order, in the calling thread (``dask.get`` is synchronous too).
+
 Like bot/components and bot/tracker_store.py, this module runs inside Rasa (``.venv-rasa``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 _applied = False
 
@@ -42,4 +54,135 @@ def apply() -> None:
         raise error
 
     RemoteAction._validate_action_result = _validate_action_result
+
+    RemoteAction._action_call_format = _action_call_with_digest
+    from rasa.utils.endpoints import EndpointConfig
+
+    EndpointConfig.request = _request_sending_the_domain_on_449(EndpointConfig.request)
+
+    import rasa.core.processor
+
+    rasa.core.processor.DaskGraphRunner = sequential_graph_runner()   # the model the server loads
     _applied = True
+
+
+DIGEST_KEY = "domain_digest"          # rasa-sdk's name for it
+_domains: dict[int, tuple[Any, str, dict[str, Any]]] = {}   # id(Domain) -> (the Domain, digest, dict)
+_by_digest: dict[str, dict[str, Any]] = {}
+
+
+def domain_digest(domain: Any) -> tuple[str, dict[str, Any]]:
+    """(digest, ``domain.as_dict()``), worked out once per Domain object (one per loaded model)."""
+    import hashlib
+    import json
+
+    known = _domains.get(id(domain))
+    if known is None or known[0] is not domain:
+        as_dict = domain.as_dict()
+        digest = hashlib.sha256(json.dumps(as_dict, sort_keys=True, default=str).encode()).hexdigest()
+        if len(_domains) >= 8:                 # models replaced by retraining: keep the last few
+            _domains.clear()
+            _by_digest.clear()
+        known = _domains[id(domain)] = (domain, digest, as_dict)
+        _by_digest[digest] = as_dict
+    return known[1], known[2]
+
+
+def _action_call_with_digest(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+    """What Rasa's ``RemoteAction._action_call_format`` sends, with the domain's digest for the domain."""
+    import rasa
+    from rasa.shared.core.trackers import EventVerbosity
+
+    return {"next_action": self._name, "sender_id": tracker.sender_id,
+            "tracker": tracker.current_state(EventVerbosity.ALL), "version": rasa.__version__,
+            DIGEST_KEY: domain_digest(domain)[0]}
+
+
+def _request_sending_the_domain_on_449(request: Any) -> Any:
+    from rasa.utils.endpoints import ClientResponseError
+
+    async def send(self: Any, *args: Any, **kwargs: Any) -> Any:
+        body = kwargs.get("json")
+        if not (isinstance(body, dict) and DIGEST_KEY in body and "domain" not in body):
+            return await request(self, *args, **kwargs)
+        try:
+            return await request(self, *args, **kwargs)
+        except ClientResponseError as exc:
+            domain = _by_digest.get(body[DIGEST_KEY])
+            if exc.status != 449 or domain is None:
+                raise
+            return await request(self, *args, **{**kwargs, "json": {**body, "domain": domain}})
+
+    return send
+
+
+def sequential_graph_runner() -> type:
+    """``DaskGraphRunner`` with ``run`` doing without dask (a class built on first use: Rasa's
+    modules exist only in ``.venv-rasa``)."""
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    class SequentialGraphRunner(DaskGraphRunner):
+        """Runs the nodes one after the other in an order computed once per targets."""
+
+        def run(self, inputs: Optional[dict[str, Any]] = None,
+                targets: Optional[list[str]] = None) -> dict[str, Any]:
+            run_targets = list(targets) if targets else list(self._graph_schema.target_names)
+            plan = self._plan(tuple(run_targets))
+            results: dict[str, Any] = {}
+            inputs_given = set(inputs or ())
+            for name, value in (inputs or {}).items():
+                if isinstance(value, str) and value in plan.nodes:
+                    raise GraphRunError(
+                        f"Input value '{value}' clashes with a node name. Make sure that none of "
+                        f"the input names passed to the `run` method are the same as node names "
+                        f"in the graph schema.")
+                results[name] = (name, value)
+            try:
+                for name, needs in plan.steps:
+                    if name in inputs_given:      # an input stands for the node of that name
+                        continue
+                    # a need nobody provides is passed as its name, as dask does (the node warns)
+                    results[name] = self._instantiated_nodes[name](
+                        *(results.get(need, need) for need in needs))
+            except RuntimeError as exc:
+                raise GraphRunError("Error running runner.") from exc
+            return dict(results[target] for target in run_targets)
+
+        def _plan(self, targets: tuple[str, ...]) -> "_Plan":
+            plans = self.__dict__.setdefault("_plans", {})
+            if targets not in plans:
+                plans[targets] = _Plan.of(self._graph_schema.minimal_graph_schema(list(targets)))
+            return plans[targets]
+
+    return SequentialGraphRunner
+
+
+class _Plan:
+    """The nodes of a (minimal) graph schema in an order where each comes after what it needs."""
+
+    def __init__(self, steps: list[tuple[str, tuple[str, ...]]]) -> None:
+        self.steps = steps
+        self.nodes = {name for name, _ in steps}
+
+    @classmethod
+    def of(cls, schema: Any) -> "_Plan":
+        needs = {name: tuple(node.needs.values()) for name, node in schema.nodes.items()}
+        ordered: list[tuple[str, tuple[str, ...]]] = []
+        state: dict[str, str] = {}
+
+        def visit(name: str) -> None:
+            if state.get(name) == "done":
+                return
+            if state.get(name) == "visiting":
+                raise ValueError(f"the model graph has a cycle through '{name}'")
+            state[name] = "visiting"
+            for need in needs[name]:
+                if need in needs:
+                    visit(need)
+            state[name] = "done"
+            ordered.append((name, needs[name]))
+
+        for name in needs:
+            visit(name)
+        return cls(ordered)

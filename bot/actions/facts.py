@@ -35,13 +35,25 @@ UNKNOWN = "unknown"
 _WORDS = re.compile(r"[\w'’+\-/]+")
 
 
+@lru_cache(maxsize=8192)
+def rx(pattern: str, flags: int = 0) -> re.Pattern:
+    """``pattern`` compiled once: the patterns here are built from the word lists on every message,
+    far more of them than the ``re`` module's own cache holds (it compiled them again each time)."""
+    return re.compile(pattern, flags)
+
+
+def word_pattern(phrase: str, compounds: bool = False) -> re.Pattern:
+    """``phrase`` as whole words; with ``compounds`` also as the end of a longer word."""
+    return rx((r"(?<![\w])\w*" if compounds else r"(?<![\w])") + re.escape(phrase) + r"(?![\w])")
+
+
 def normal(text: str) -> str:
     """Lower case, one space, typographic apostrophes straightened."""
     return " ".join(str(text or "").lower().replace("’", "'").split())
 
 
 def find_phrase(text: str, phrase: str) -> re.Match | None:
-    return re.search(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])", text)
+    return word_pattern(phrase).search(text) if phrase in text else None
 
 
 def sorted_words(words) -> tuple[str, ...]:
@@ -110,12 +122,11 @@ def best_match(text: str, table: dict[str, tuple[str, ...]], negations=(), first
     ("pas le portable", "not my laptop") and the phrases of ``skip``; with ``compounds`` a phrase
     may also end a longer word ("werklaptop", "dienstgsm"), which is then the phrase."""
     found = None
-    start = r"(?<![\w])\w*" if compounds else r"(?<![\w])"
     for value, words in table.items():
         for word in words:
-            if word in skip:
+            if word in skip or word not in text:   # the plain test first: most words are not there
                 continue
-            for match in re.finditer(start + re.escape(word) + r"(?![\w])", text):
+            for match in word_pattern(word, compounds).finditer(text):
                 before = [t.strip(",.;:") for t in text[:match.start()].split()[-2:]]
                 if before and word.split()[0] not in negations and (before[-1] in negations
                                or len(before) == 2 and before[0] in negations and len(before[1]) <= 4):
@@ -157,7 +168,8 @@ def says_aside(text: str, language: str) -> bool:
     """Does the message start as an aside ("btw ...", "au fait ...", "oh en ...")?"""
     facts = language_facts(language)
     head = normal(text)[:30]
-    return bool(facts) and any(re.match(re.escape(w) + r"(?![\w])", head) for w in facts.words("asides"))
+    return bool(facts) and any(head.startswith(w) and rx(re.escape(w) + r"(?![\w])").match(head)
+                                   for w in facts.words("asides"))
 
 
 def is_correction(text: str, language: str, strong_only: bool = False) -> bool:
@@ -169,7 +181,7 @@ def is_correction(text: str, language: str, strong_only: bool = False) -> bool:
     markers = facts.words("correction_markers")
     weak = set(facts.words("weak_correction_markers"))
     for marker in markers:
-        if re.match(re.escape(marker) + r"(?![\w])", head):
+        if head.startswith(marker) and rx(re.escape(marker) + r"(?![\w])").match(head):
             return not (strong_only and marker in weak)
     return False
 
@@ -181,7 +193,7 @@ def yes_or_no(text: str, language: str) -> str | None:
         return None
     head = normal(text)
     for value, words in facts.table("yes_no").items():
-        if any(re.match(re.escape(w) + r"(?![\w])", head) for w in words):
+        if any(head.startswith(w) and rx(re.escape(w) + r"(?![\w])").match(head) for w in words):
             return value
     return None
 
@@ -277,12 +289,15 @@ def has_lead(before: list[str], spec) -> bool:
 def error_code_in(text: str, language: str) -> str | None:
     """An error code (0x800CCC0E, AADSTS50076, 'fout -14', 'error 809') or a quoted error message."""
     for pattern in shared().get("error_patterns") or ():
-        match = re.search(pattern, text)
+        match = rx(pattern).search(text)
         if match:
             return match.group(0)
     facts = language_facts(language)
+    lowered = text.lower()
     for word in facts.words("error_words") if facts else ():
-        match = re.search(r"(?<![\w])" + re.escape(word) + r"\s*[:#]?\s*(-?[A-Za-z]{0,4}-?\d[\w.-]{0,15})", text, re.I)
+        if word.lower() not in lowered:
+            continue
+        match = rx(r"(?<![\w])" + re.escape(word) + r"\s*[:#]?\s*(-?[A-Za-z]{0,4}-?\d[\w.-]{0,15})", re.I).search(text)
         if match:
             return match.group(1).rstrip(".")
     quoted = (re.search(r"[\"“«]\s*([^\"”»]{4,120}?)\s*[\"”»]", text)
@@ -296,7 +311,7 @@ def without_fillers(text: str, facts: LanguageFacts) -> str:
     if not fillers:
         return text
     pattern = r"(?<![\w'])(?:" + "|".join(re.escape(f) for f in fillers) + r")(?![\w'])"
-    return " ".join(re.sub(pattern, " ", text).split())
+    return " ".join(rx(pattern).sub(" ", text).split())
 
 
 def combination_in(text: str, facts: LanguageFacts, fact: str,
@@ -325,7 +340,7 @@ def stem_pattern(stem: str) -> str:
 def stems_span(text: str, stems: list[str], window: int) -> str | None:
     """The words from the first stem to the end of the last one's word, when every stem occurs and
     a choice of their places fits in ``window`` words."""
-    places = [[(m.start(), m.end()) for m in re.finditer(stem_pattern(stem), text)][:MAX_PLACES] for stem in stems]
+    places = [[(m.start(), m.end()) for m in rx(stem_pattern(stem)).finditer(text)][:MAX_PLACES] for stem in stems]
     if not all(places):
         return None
     def word_at(offset: int) -> int:

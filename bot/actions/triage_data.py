@@ -102,7 +102,12 @@ class TriageData:
 
 def contains_phrase(text: str, phrase: str) -> bool:
     """``phrase`` occurs in ``text`` as whole words."""
-    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", text) is not None
+    return phrase in text and _whole_words(phrase).search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _whole_words(phrase: str) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
 
 
 @lru_cache(maxsize=1)
