@@ -4,6 +4,7 @@ run in .venv-rasa as Rasa runs them. HAProxy must be installed (scripts/install-
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -248,3 +249,48 @@ def test_chat_rate_limits_are_counted_once_for_all_rasa_processes(tmp_path):
         print(MessageGuard(max_chars=100, per_minute=1).check("hi", "{sender}", None).allowed)
     """, tmp_path)
     assert out.split("\n")[:2] == ["[True, True, True, False, False]", "True"]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_the_tracker_store_loads_and_counts_events_as_rasas_own_does(dialect, settings, tmp_path):
+    """MaskingSQLTrackerStore reads the events' JSON only and counts them in the database: the same
+    conversation saved and loaded through it and through Rasa's SQLTrackerStore gives the same
+    events, across a session restart, in the latest session and in the full tracker."""
+    s = settings.scale
+    db = (f'db="{tmp_path / "tracker.db"}"' if dialect == "sqlite" else
+          f'host="{s.postgres_host}", port={s.postgres_port}, username="{s.postgres_user}", '
+          f'password="{s.postgres_password}", db="{s.postgres_login_db}", login_db="{s.postgres_login_db}"')
+    out = run_in_rasa_venv(f"""
+        import asyncio, json
+        from rasa.core.tracker_store import SQLTrackerStore
+        from rasa.shared.core.domain import Domain
+        from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+        from rasa.shared.core.trackers import DialogueStateTracker
+        from bot.tracker_store import MaskingSQLTrackerStore
+
+        domain = Domain.from_dict({{"slots": {{"device": {{"type": "text", "mappings": [{{"type": "custom"}}]}}}}}})
+        async def play(store, sender):
+            tracker = DialogueStateTracker(sender, domain.slots)
+            for turn, events in enumerate([
+                    [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")],
+                    [UserUttered("hello"), SlotSet("device", "laptop"), ActionExecuted("action_listen")],
+                    [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")],
+                    [UserUttered("again"), SlotSet("device", "printer")]]):
+                for event in events:
+                    tracker.update(event)
+                await store.save(tracker)
+                if turn == 2:
+                    tracker = await store.retrieve(sender)   # a new session: only its events
+            latest, full = await store.retrieve(sender), await store.retrieve_full_tracker(sender)
+            return ([(e.type_name, getattr(e, "text", None)) for e in latest.events],
+                    [(e.type_name, getattr(e, "text", None)) for e in full.events], latest.get_slot("device"),
+                    await store.retrieve("nobody-" + sender))
+        ours = asyncio.run(play(MaskingSQLTrackerStore(domain=domain, dialect="{dialect}", {db}), "ours-{tmp_path.name}"))
+        rasas = asyncio.run(play(SQLTrackerStore(domain=domain, dialect="{dialect}", {db}), "rasa-{tmp_path.name}"))
+        print(json.dumps([ours, rasas]))
+    """, tmp_path)
+    ours, rasas = json.loads(out.strip().splitlines()[-1])
+    assert ours == rasas
+    latest, full, device, nobody = ours
+    assert ["user", "again"] in latest and ["user", "hello"] not in latest and device == "printer"
+    assert len(full) > len(latest) and ["user", "hello"] in full and nobody is None
