@@ -14,6 +14,10 @@ digest it does not hold (the protocol of Rasa Pro's selective domain). :func:`ap
 the digest only, and the call again with the domain when the answer is 449 (a new action server, a
 new model): the actions see the same domain.
 
+Rasa finds the class of each stored event (``Event.resolve_by_type``) by walking every subclass of
+``Event`` again, for each event of a conversation loaded and each event an action returns: the class
+found for a type name is kept.
+
 Rasa runs its model graph (the NLU pipeline on every message, the policies on every prediction)
 through ``dask.get``, after working out the graph's minimal part for the asked targets again on each
 call. :class:`SequentialGraphRunner` works out the order once per set of targets and calls the same
@@ -60,10 +64,30 @@ def apply() -> None:
 
     EndpointConfig.request = _request_sending_the_domain_on_449(EndpointConfig.request)
 
+    from rasa.shared.core.events import Event
+
+    Event.resolve_by_type = staticmethod(_remembering(Event.resolve_by_type))
+
     import rasa.core.processor
 
     rasa.core.processor.DaskGraphRunner = sequential_graph_runner()   # the model the server loads
     _applied = True
+
+
+def _remembering(resolve: Any) -> Any:
+    """``Event.resolve_by_type`` remembering the class found for a type name (unknown names and
+    defaults are not remembered: they go to Rasa's own lookup every time, as before)."""
+    found: dict[str, Any] = {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        cls = found.get(type_name)
+        if cls is None:
+            cls = resolve(type_name, default)
+            if cls is not None and cls is not default:
+                found[type_name] = cls
+        return cls
+
+    return resolve_by_type
 
 
 DIGEST_KEY = "domain_digest"          # rasa-sdk's name for it

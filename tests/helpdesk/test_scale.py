@@ -294,3 +294,21 @@ def test_the_tracker_store_loads_and_counts_events_as_rasas_own_does(dialect, se
     latest, full, device, nobody = ours
     assert ["user", "again"] in latest and ["user", "hello"] not in latest and device == "printer"
     assert len(full) > len(latest) and ["user", "hello"] in full and nobody is None
+
+
+def test_events_are_resolved_to_the_same_classes_with_the_remembered_lookup(tmp_path):
+    out = run_in_rasa_venv("""
+        from rasa.shared.core.events import Event, SlotSet, UserUttered
+        from rasa.shared.utils.common import all_subclasses
+        names = sorted({cls.type_name for cls in all_subclasses(Event)})
+        before = [Event.resolve_by_type(n).__name__ for n in names]
+        import bot.tracker_store   # applies bot.rasa_speedups
+        after = [Event.resolve_by_type(n).__name__ for n in names] + [Event.resolve_by_type(n).__name__ for n in names]
+        print(len(names) > 20, after == before + before, Event.resolve_by_type("no such", default=SlotSet).__name__,
+              Event.resolve_by_type("topic"), type(Event.from_parameters({"event": "action", "name": "action_listen"})).__name__)
+        try:
+            Event.resolve_by_type("no such event")
+        except ValueError as exc:
+            print("refused")
+    """, tmp_path)
+    assert out.split() == ["True", "True", "SlotSet", "None", "ActionExecuted", "refused"]
