@@ -111,7 +111,8 @@ def facts_in_message(tracker: Tracker, requested: str | None = None) -> dict[str
 
 
 class ActionStartTriage(Action):
-    """A problem is reported: forget the facts of an earlier problem, keep what this message says."""
+    """A problem is reported: forget the facts of an earlier problem, keep what this message says
+    and what was said before any problem."""
 
     def name(self) -> Text:
         return "action_start_triage"
@@ -122,8 +123,10 @@ class ActionStartTriage(Action):
             return [FollowupAction("action_listen")]
         data = triage_data()
         fresh = slots_set_this_turn(tracker)
+        # facts said before any problem ("0x000000EF", then what happens) belong to this one
+        earlier_problem = value_before_this_turn(tracker, "category") not in (None, "")
         events: List[Dict] = [SlotSet(name, None) for name in data.all_facts
-                              if name not in fresh and tracker.get_slot(name) is not None]
+                              if earlier_problem and name not in fresh and tracker.get_slot(name) is not None]
         text = latest_text(tracker)
         symptom = clean(text, MAX_SYMPTOM_CHARS) if len(text.split()) >= data.min_symptom_words else None
         stated = [SlotSet(name, clean(value)) for name, value in facts_in_message(tracker).items()]

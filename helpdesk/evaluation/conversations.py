@@ -6,8 +6,9 @@ over the REST channel and the ticket is read back from the helpdesk service.
 of ``rasa.model_dir``), or talks to a running stack with ``--rasa-url`` / ``--service-url``
 (tokens from the data folder). The user answers whatever fact the triage form requests (Rasa's
 tracker tells which), "I don't know" in its language for a fact the set does not answer, says its
-interrupts, confirms the paraphrase, accepts or refuses the article, accepts the ticket and
-answers the remote-control consent. Figures per language: facts asked again, category / priority
+interrupts, describes the problem when asked outside the form (its ``symptom`` answer), confirms
+the paraphrase, accepts or refuses the article, accepts the ticket and answers the
+remote-control consent. Figures per language: facts asked again, category / priority
 accuracy, an acceptable article offered, questions per conversation (median), paraphrases with a
 copied run of 6+ words of the user, replies in the user's language, outcomes reached.
 
@@ -35,6 +36,7 @@ SETS_DIR = PROJECT_ROOT / "eval" / "conversations"
 USER_FILE = Path(__file__).with_name("conversation_user.yml")
 MAX_TURNS = 30
 COPY_RUN = 6
+DESCRIPTION_REQUESTS = ("utter_ask_problem", "action_handle_unclear")   # the bot asks what the problem is
 ARTICLE_CHOICE = re.compile(r'/choose_article(\{.*\})')
 _WORD = re.compile(r"\w+(?:['’]\w+)?")
 
@@ -139,6 +141,15 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
+    def last_action(self, sender: str) -> str | None:
+        """The bot's latest action before it listened again."""
+        response = self.client.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+                                   params={"token": self.settings.rasa_token(), "include_events": "APPLIED"})
+        response.raise_for_status()
+        actions = [e.get("name") for e in response.json().get("events") or []
+                   if e.get("event") == "action" and e.get("name") != "action_listen"]
+        return actions[-1] if actions else None
+
     def ticket(self, ticket_id: str) -> dict | None:
         response = self.client.get(f"{self.service_url}/api/tickets/{ticket_id}",
                                    headers={"Authorization": f"Bearer {self.settings.api_token()}"})
@@ -214,6 +225,9 @@ def play(stack: Stack, conversation: dict, user: dict) -> Result:
             message = _button(replies, "/affirm") or phrases["yes"]
         elif pending == "remote_consent":
             message = conversation.get("consent") or phrases["no"]
+        elif "symptom" in answers and "symptom" not in known and stack.last_action(sender) in DESCRIPTION_REQUESTS:
+            message = str(answers["symptom"])   # "could you describe the problem?" (a code, one word first)
+            known.add("symptom")
         else:
             result.error = "the bot stopped asking without an outcome"
             return result

@@ -28,9 +28,9 @@ def run(action, tracker, domain):
 
 
 def test_start_forgets_the_previous_problem_but_keeps_what_this_message_says():
-    tracker = make_tracker("my laptop is very slow since this morning", "slow_computer",
-                           slots={"since": "last week", "tried": "restart", "category": "performance"},
-                           turn_slots={"device": "laptop"})
+    tracker = tracker_after("my laptop is very slow since this morning",
+                            {"since": "last week", "tried": "restart", "category": "printer"},
+                            {"device": "laptop", "category": "performance"}, intent="slow_computer", language="en")
     _, slots = run(ActionStartTriage(), tracker, {})
     assert slots["tried"] is None                              # the earlier problem's
     assert slots["since"] == "since this morning" and slots["device"] == "laptop"   # this message's
@@ -254,3 +254,13 @@ def test_a_free_answer_keeps_the_whole_message_not_the_entity_the_nlu_cut_from_i
     tracker = tracker_after(text, {"category": "vpn"}, {"requested_slot": "scope", "scope": "heel de verkoop"})
     value = validate(tracker)["scope"]
     assert value == text and triage_data().impact_for(value, None, ["nl", "fr", "en"]) == "high"
+
+
+def test_a_fact_said_before_any_problem_belongs_to_the_problem_then_described():
+    text = "blauw scherm bij het opstarten, daarna herstart hij vanzelf"
+    tracker = tracker_after(text, {"error_code": "0x000000EF"}, {"category": "crash"}, intent="crash")
+    _, slots = run(ActionStartTriage(), tracker, {})
+    assert "error_code" not in slots and slots["symptom"] == text     # kept, not reset
+    tracker = tracker_after(text, {"error_code": "0x000000EF", "category": "vpn"}, {"category": "crash"}, intent="crash")
+    _, slots = run(ActionStartTriage(), tracker, {})
+    assert slots["error_code"] is None                                # an earlier problem's: forgotten
