@@ -91,12 +91,12 @@ def _remembering(resolve: Any) -> Any:
 
 
 DIGEST_KEY = "domain_digest"          # rasa-sdk's name for it
-_domains: dict[int, tuple[Any, str, dict[str, Any]]] = {}   # id(Domain) -> (the Domain, digest, dict)
-_by_digest: dict[str, dict[str, Any]] = {}
+_domains: dict[int, tuple[Any, str]] = {}      # id(Domain) -> (the Domain, its digest)
+_by_digest: dict[str, dict[str, Any]] = {}     # digest -> ``domain.as_dict()``
 
 
-def domain_digest(domain: Any) -> tuple[str, dict[str, Any]]:
-    """(digest, ``domain.as_dict()``), worked out once per Domain object (one per loaded model)."""
+def domain_digest(domain: Any) -> str:
+    """The digest of ``domain.as_dict()``, worked out once per Domain object (one per loaded model)."""
     import hashlib
     import json
 
@@ -107,9 +107,9 @@ def domain_digest(domain: Any) -> tuple[str, dict[str, Any]]:
         if len(_domains) >= 8:                 # models replaced by retraining: keep the last few
             _domains.clear()
             _by_digest.clear()
-        known = _domains[id(domain)] = (domain, digest, as_dict)
+        known = _domains[id(domain)] = (domain, digest)
         _by_digest[digest] = as_dict
-    return known[1], known[2]
+    return known[1]
 
 
 def _action_call_with_digest(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
@@ -119,20 +119,19 @@ def _action_call_with_digest(self: Any, tracker: Any, domain: Any) -> dict[str, 
 
     return {"next_action": self._name, "sender_id": tracker.sender_id,
             "tracker": tracker.current_state(EventVerbosity.ALL), "version": rasa.__version__,
-            DIGEST_KEY: domain_digest(domain)[0]}
+            DIGEST_KEY: domain_digest(domain)}
 
 
 def _request_sending_the_domain_on_449(request: Any) -> Any:
     from rasa.utils.endpoints import ClientResponseError
 
     async def send(self: Any, *args: Any, **kwargs: Any) -> Any:
-        body = kwargs.get("json")
-        if not (isinstance(body, dict) and DIGEST_KEY in body and "domain" not in body):
-            return await request(self, *args, **kwargs)
         try:
             return await request(self, *args, **kwargs)
         except ClientResponseError as exc:
-            domain = _by_digest.get(body[DIGEST_KEY])
+            body = kwargs.get("json")
+            sent_digest_only = isinstance(body, dict) and DIGEST_KEY in body and "domain" not in body
+            domain = _by_digest.get(body[DIGEST_KEY]) if sent_digest_only else None
             if exc.status != 449 or domain is None:
                 raise
             return await request(self, *args, **{**kwargs, "json": {**body, "domain": domain}})
@@ -148,6 +147,10 @@ def sequential_graph_runner() -> type:
 
     class SequentialGraphRunner(DaskGraphRunner):
         """Runs the nodes one after the other in an order computed once per targets."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._plans: dict[tuple[str, ...], _Plan] = {}
 
         def run(self, inputs: Optional[dict[str, Any]] = None,
                 targets: Optional[list[str]] = None) -> dict[str, Any]:
@@ -174,10 +177,9 @@ def sequential_graph_runner() -> type:
             return dict(results[target] for target in run_targets)
 
         def _plan(self, targets: tuple[str, ...]) -> "_Plan":
-            plans = self.__dict__.setdefault("_plans", {})
-            if targets not in plans:
-                plans[targets] = _Plan.of(self._graph_schema.minimal_graph_schema(list(targets)))
-            return plans[targets]
+            if targets not in self._plans:
+                self._plans[targets] = _Plan.of(self._graph_schema.minimal_graph_schema(list(targets)))
+            return self._plans[targets]
 
     return SequentialGraphRunner
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.actions.facts import find_phrase
 
 TRIAGE_FILE = Path(__file__).resolve().parents[1] / "triage.yml"
 
@@ -102,12 +103,7 @@ class TriageData:
 
 def contains_phrase(text: str, phrase: str) -> bool:
     """``phrase`` occurs in ``text`` as whole words."""
-    return phrase in text and _whole_words(phrase).search(text) is not None
-
-
-@lru_cache(maxsize=4096)
-def _whole_words(phrase: str) -> re.Pattern:
-    return re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
+    return find_phrase(text, phrase) is not None
 
 
 @lru_cache(maxsize=1)
