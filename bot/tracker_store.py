@@ -30,6 +30,7 @@ rasa_speedups.apply()
 rasa_failsafe.apply()
 
 TRUE_VALUES = ("1", "true", "yes", "on")
+STORED = "_stored_events"   # on a tracker this store loaded or saved: how many of its events are stored
 
 
 def _masked(value: Any, personal: bool) -> Any:
@@ -99,9 +100,35 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker.configure(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        for event in tracker.events:
-            mask_event(event, self.mask_personal_data)
-        await super().save(tracker)
+        """Rasa's save, for the events not stored yet only: masked, streamed to the event broker when
+        there is one, and written in one INSERT.
+
+        Rasa's counts the stored events in the database (a query with a subquery for the latest
+        session), masks nothing, streams by loading the whole conversation again to find the new
+        events, and writes through one ORM object per event: 13 % of the process per turn. A tracker
+        this store loaded or saved carries how many of its events are stored (:data:`STORED`);
+        another (a new one, a copy) is counted in the database as Rasa does."""
+        with self.session_scope() as session:
+            stored = tracker.__dict__.get(STORED)
+            if stored is None:
+                stored = self._stored_count(session, tracker)
+            new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            for event in new:
+                mask_event(event, self.mask_personal_data)
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new, tracker.sender_id)
+            rows = [self._row(tracker.sender_id, event) for event in new]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+                session.commit()
+        tracker.__dict__[STORED] = len(tracker.events)
+
+    @staticmethod
+    def _row(sender_id: str, event: Any) -> dict[str, Any]:
+        data = event.as_dict()
+        return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                "action_name": data.get("name"), "data": json.dumps(data)}
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         """Rasa's query, reading the events' JSON only (Rasa builds an ORM object per stored event,
@@ -111,14 +138,20 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                 .with_entities(self.SQLEvent.data).all()
         events = [json.loads(data) for (data,) in rows]
         if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            if not fetch_events_from_all_sessions:
+                tracker.__dict__[STORED] = len(events)
+            return tracker
         return None
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        """The events not stored yet, after Rasa's count of the stored ones, counted in the database
-        (Rasa's ``Query.count()`` selects every column of every event in a subquery to count them)."""
+    def _stored_count(self, session: Any, tracker: DialogueStateTracker) -> int:
+        """How many events of the latest session are stored, counted in the database (Rasa's
+        ``Query.count()`` selects every column of every event in a subquery to count them)."""
         import sqlalchemy as sa
 
-        stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False) \
+        return self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False) \
             .order_by(None).with_entities(sa.func.count(self.SQLEvent.id)).scalar()
-        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """The events not stored yet (Rasa's interface, for its callers)."""
+        return itertools.islice(tracker.events, self._stored_count(session, tracker), len(tracker.events))

@@ -253,9 +253,12 @@ def test_chat_rate_limits_are_counted_once_for_all_rasa_processes(tmp_path):
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_the_tracker_store_loads_and_counts_events_as_rasas_own_does(dialect, settings, tmp_path):
-    """MaskingSQLTrackerStore reads the events' JSON only and counts them in the database: the same
-    conversation saved and loaded through it and through Rasa's SQLTrackerStore gives the same
-    events, across a session restart, in the latest session and in the full tracker."""
+    """MaskingSQLTrackerStore reads the events' JSON only and knows how many of a tracker's events are
+    stored: a conversation played as Rasa's processor does (loaded before each turn, saved after it)
+    gives the same events through it and through Rasa's SQLTrackerStore, across a session restart, in
+    the latest session and in the full tracker. A tracker saved again without being loaded again
+    has each event stored once (Rasa's own count, which starts at the latest session's first event,
+    stores the session's first action a second time)."""
     s = settings.scale
     db = (f'db="{tmp_path / "tracker.db"}"' if dialect == "sqlite" else
           f'host="{s.postgres_host}", port={s.postgres_port}, username="{s.postgres_user}", '
@@ -269,31 +272,37 @@ def test_the_tracker_store_loads_and_counts_events_as_rasas_own_does(dialect, se
         from bot.tracker_store import MaskingSQLTrackerStore
 
         domain = Domain.from_dict({{"slots": {{"device": {{"type": "text", "mappings": [{{"type": "custom"}}]}}}}}})
-        async def play(store, sender):
+        TURNS = [[ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")],
+                 [UserUttered("hello"), SlotSet("device", "laptop"), ActionExecuted("action_listen")],
+                 [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")],
+                 [UserUttered("again"), SlotSet("device", "printer")]]
+        def names(tracker):
+            return [(e.type_name, getattr(e, "text", None)) for e in tracker.events]
+        async def play(store, sender, reload):
             tracker = DialogueStateTracker(sender, domain.slots)
-            for turn, events in enumerate([
-                    [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")],
-                    [UserUttered("hello"), SlotSet("device", "laptop"), ActionExecuted("action_listen")],
-                    [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")],
-                    [UserUttered("again"), SlotSet("device", "printer")]]):
+            for turn, events in enumerate(TURNS):
+                if reload and turn:
+                    tracker = await store.retrieve(sender)
                 for event in events:
                     tracker.update(event)
                 await store.save(tracker)
-                if turn == 2:
-                    tracker = await store.retrieve(sender)   # a new session: only its events
             latest, full = await store.retrieve(sender), await store.retrieve_full_tracker(sender)
-            return ([(e.type_name, getattr(e, "text", None)) for e in latest.events],
-                    [(e.type_name, getattr(e, "text", None)) for e in full.events], latest.get_slot("device"),
-                    await store.retrieve("nobody-" + sender))
-        ours = asyncio.run(play(MaskingSQLTrackerStore(domain=domain, dialect="{dialect}", {db}), "ours-{tmp_path.name}"))
-        rasas = asyncio.run(play(SQLTrackerStore(domain=domain, dialect="{dialect}", {db}), "rasa-{tmp_path.name}"))
-        print(json.dumps([ours, rasas]))
+            return names(latest), names(full), latest.get_slot("device"), await store.retrieve("nobody-" + sender)
+        def stores():
+            return (MaskingSQLTrackerStore(domain=domain, dialect="{dialect}", {db}),
+                    SQLTrackerStore(domain=domain, dialect="{dialect}", {db}))
+        ours, rasas = stores()
+        played = [(e.type_name, getattr(e, "text", None)) for turn in TURNS for e in turn]
+        same = [asyncio.run(play(ours, "ours-{tmp_path.name}", True)), asyncio.run(play(rasas, "rasa-{tmp_path.name}", True))]
+        kept = asyncio.run(play(ours, "kept-{tmp_path.name}", False))
+        print(json.dumps([same, kept, played]))
     """, tmp_path)
-    ours, rasas = json.loads(out.strip().splitlines()[-1])
+    (ours, rasas), kept, played = json.loads(out.strip().splitlines()[-1])
     assert ours == rasas
     latest, full, device, nobody = ours
     assert ["user", "again"] in latest and ["user", "hello"] not in latest and device == "printer"
     assert len(full) > len(latest) and ["user", "hello"] in full and nobody is None
+    assert kept[1] == played and kept[2] == "printer"
 
 
 def test_events_are_resolved_to_the_same_classes_with_the_remembered_lookup(tmp_path):
