@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import OrderedDict
 from typing import Any, Iterator, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -31,21 +32,29 @@ rasa_failsafe.apply()
 
 TRUE_VALUES = ("1", "true", "yes", "on")
 STORED = "_stored_events"   # on a tracker this store loaded or saved: how many of its events are stored
+LAST_ID = "_last_event_id"  # ... and the id of the conversation's last stored event
+KEPT_TRACKERS = 1000        # trackers kept in memory after their save, the most recently saved
 
 
 def _masked(value: Any, personal: bool) -> Any:
     return mask(value, personal) if isinstance(value, str) else value
 
 
-def mask_event(event: Any, personal: bool) -> None:
-    """Mask one event in place (user message text and entities, text slot values)."""
+def mask_event(event: Any, personal: bool) -> bool:
+    """Mask one event in place (user message text and entities, text slot values); whether anything
+    was masked."""
     if isinstance(event, UserUttered):
+        before = (event.text, [entity.get("value") for entity in event.entities or []])
         event.text = _masked(event.text, personal)
         event.parse_data["text"] = event.text
         for entity in event.entities or []:
             entity["value"] = _masked(entity.get("value"), personal)
-    elif isinstance(event, SlotSet):
+        return before != (event.text, [entity.get("value") for entity in event.entities or []])
+    if isinstance(event, SlotSet):
+        before = event.value
         event.value = _masked(event.value, personal)
+        return before != event.value
+    return False
 
 
 def pooled_sqlite_engine(engine: Any) -> Any:
@@ -89,7 +98,10 @@ def pinging_engine(engine: Any) -> Any:
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, mask_personal_data: Any = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, mask_personal_data: Any = False, kept_trackers: Any = KEPT_TRACKERS,
+                 **kwargs: Any) -> None:
+        self._kept: OrderedDict[str, DialogueStateTracker] = OrderedDict()
+        self.kept_trackers = int(kept_trackers)
         super().__init__(*args, **kwargs)
         self.mask_personal_data = str(mask_personal_data).strip().lower() in TRUE_VALUES
         if self.engine.dialect.name == "sqlite":
@@ -98,6 +110,18 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         elif self.engine.dialect.name == "postgresql":
             self.engine = pinging_engine(self.engine)
             self.sessionmaker.configure(bind=self.engine)
+
+    @property
+    def domain(self) -> Any:
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Any) -> None:
+        """A new model's domain: the trackers kept were built with the old one's slots."""
+        from rasa.shared.core.domain import Domain
+
+        self._kept.clear()
+        self._domain = domain or Domain.empty()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's save, for the events not stored yet only: masked, streamed to the event broker when
@@ -113,15 +137,47 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             if stored is None:
                 stored = self._stored_count(session, tracker)
             new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-            for event in new:
-                mask_event(event, self.mask_personal_data)
+            masked = [mask_event(event, self.mask_personal_data) for event in new]
+            rows = [self._row(tracker.sender_id, event) for event in new]
             if self.event_broker is not None:
                 await self._stream_new_events(self.event_broker, new, tracker.sender_id)
-            rows = [self._row(tracker.sender_id, event) for event in new]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
-                session.commit()
+            last_id = self._last_id(session, tracker.sender_id)
+            session.commit()
         tracker.__dict__[STORED] = len(tracker.events)
+        tracker.__dict__[LAST_ID] = last_id
+        if not any(masked):
+            self._keep(tracker)
+
+    def _keep(self, tracker: DialogueStateTracker) -> None:
+        """Keep a saved tracker for the conversation's next message, if loading it again would give
+        the same tracker: nothing was masked in it (its slots would hold what the stored events no
+        longer do), and it holds one session only (loading gives the latest session's events)."""
+        from rasa.shared.core.events import SessionStarted
+
+        if self.kept_trackers <= 0 or any(isinstance(e, SessionStarted) for e in itertools.islice(tracker.events, 1, None)):
+            self._kept.pop(tracker.sender_id, None)
+            return
+        self._kept[tracker.sender_id] = tracker
+        self._kept.move_to_end(tracker.sender_id)
+        while len(self._kept) > self.kept_trackers:
+            self._kept.popitem(last=False)
+
+    def _take_kept(self, session: Any, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The tracker kept for this conversation, handed over (a later load gets it only after its
+        next save), if nothing was added since: no event appended in memory after its save and none
+        stored by anyone else (the conversation's last event id is still its own)."""
+        tracker = self._kept.pop(sender_id, None)
+        if tracker is None or len(tracker.events) != tracker.__dict__.get(STORED):
+            return None
+        return tracker if self._last_id(session, sender_id) == tracker.__dict__.get(LAST_ID) else None
+
+    def _last_id(self, session: Any, sender_id: str) -> Optional[int]:
+        import sqlalchemy as sa
+
+        table = self.SQLEvent.__table__
+        return session.execute(sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)).scalar()
 
     @staticmethod
     def _row(sender_id: str, event: Any) -> dict[str, Any]:
@@ -134,13 +190,18 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         """Rasa's query, reading the events' JSON only (Rasa builds an ORM object per stored event,
         a third of the time a message spent loading its conversation)."""
         with self.session_scope() as session:
+            if not fetch_events_from_all_sessions:
+                kept = self._take_kept(session, sender_id)
+                if kept is not None:
+                    return kept
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions) \
-                .with_entities(self.SQLEvent.data).all()
-        events = [json.loads(data) for (data,) in rows]
+                .with_entities(self.SQLEvent.id, self.SQLEvent.data).all()
+        events = [json.loads(data) for (_, data) in rows]
         if self.domain and events:
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
             if not fetch_events_from_all_sessions:
                 tracker.__dict__[STORED] = len(events)
+                tracker.__dict__[LAST_ID] = rows[-1][0]
             return tracker
         return None
 

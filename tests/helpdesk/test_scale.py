@@ -264,7 +264,7 @@ def test_the_tracker_store_loads_and_counts_events_as_rasas_own_does(dialect, se
           f'host="{s.postgres_host}", port={s.postgres_port}, username="{s.postgres_user}", '
           f'password="{s.postgres_password}", db="{s.postgres_login_db}", login_db="{s.postgres_login_db}"')
     out = run_in_rasa_venv(f"""
-        import asyncio, json
+        import asyncio, json, uuid
         from rasa.core.tracker_store import SQLTrackerStore
         from rasa.shared.core.domain import Domain
         from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
@@ -292,9 +292,10 @@ def test_the_tracker_store_loads_and_counts_events_as_rasas_own_does(dialect, se
             return (MaskingSQLTrackerStore(domain=domain, dialect="{dialect}", {db}),
                     SQLTrackerStore(domain=domain, dialect="{dialect}", {db}))
         ours, rasas = stores()
+        run = uuid.uuid4().hex         # PostgreSQL keeps the conversations of earlier runs
         played = [(e.type_name, getattr(e, "text", None)) for turn in TURNS for e in turn]
-        same = [asyncio.run(play(ours, "ours-{tmp_path.name}", True)), asyncio.run(play(rasas, "rasa-{tmp_path.name}", True))]
-        kept = asyncio.run(play(ours, "kept-{tmp_path.name}", False))
+        same = [asyncio.run(play(ours, "ours-" + run, True)), asyncio.run(play(rasas, "rasa-" + run, True))]
+        kept = asyncio.run(play(ours, "kept-" + run, False))
         print(json.dumps([same, kept, played]))
     """, tmp_path)
     (ours, rasas), kept, played = json.loads(out.strip().splitlines()[-1])
@@ -303,6 +304,57 @@ def test_the_tracker_store_loads_and_counts_events_as_rasas_own_does(dialect, se
     assert ["user", "again"] in latest and ["user", "hello"] not in latest and device == "printer"
     assert len(full) > len(latest) and ["user", "hello"] in full and nobody is None
     assert kept[1] == played and kept[2] == "printer"
+
+
+def test_a_saved_tracker_is_kept_only_while_loading_it_again_would_give_the_same(tmp_path):
+    """The next message of a conversation gets the tracker saved after the last one, unless another
+    process stored events since, events were added after the save, something in it was masked, a
+    new session started in it, or a new model's domain was set."""
+    out = run_in_rasa_venv(f"""
+        import asyncio, json
+        from rasa.shared.core.domain import Domain
+        from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+        from rasa.shared.core.trackers import DialogueStateTracker
+        from bot.tracker_store import MaskingSQLTrackerStore
+
+        domain = Domain.from_dict({{"slots": {{"device": {{"type": "text", "mappings": [{{"type": "custom"}}]}}}}}})
+        db = "{tmp_path / 'tracker.db'}"
+        one, other = (MaskingSQLTrackerStore(domain=domain, dialect="sqlite", db=db) for _ in range(2))
+        async def turn(store, sender, *events):
+            tracker = await store.retrieve(sender) or DialogueStateTracker(sender, domain.slots)
+            for event in events:
+                tracker.update(event)
+            await store.save(tracker)
+            return tracker
+        async def main():
+            out = {{}}
+            first = await turn(one, "a", SessionStarted(), ActionExecuted("action_listen"), UserUttered("hi"))
+            out["same object"] = (await one.retrieve("a")) is first
+            out["handed over once"] = (await one.retrieve("a")) is not first
+            second = await turn(one, "a", SlotSet("device", "laptop"))
+            await turn(other, "a", SlotSet("device", "printer"))          # another Rasa process
+            again = await one.retrieve("a")
+            out["other process seen"] = (again is not second, again.get_slot("device"), len(again.events))
+            third = await turn(one, "a", ActionExecuted("action_listen"))
+            third.update(UserUttered("unsaved"))
+            out["unsaved event dropped"] = [e.text for e in (await one.retrieve("a")).events if e.type_name == "user"]
+            secret = await turn(one, "b", SessionStarted(), SlotSet("device", "my password is Sunflower77"))
+            got = await one.retrieve("b")
+            out["masked not kept"] = (got is not secret, got.get_slot("device"))
+            restarted = await turn(one, "c", SessionStarted(), ActionExecuted("action_listen"), SessionStarted())
+            out["new session not kept"] = (await one.retrieve("c")) is not restarted
+            kept = await turn(one, "d", SessionStarted(), UserUttered("x"))
+            one.domain = Domain.from_dict(domain.as_dict())
+            out["new domain"] = (await one.retrieve("d")) is not kept
+            return out
+        print(json.dumps(asyncio.run(main())))
+    """, tmp_path)
+    out = json.loads(out.strip().splitlines()[-1])
+    assert out["same object"] and out["handed over once"]
+    assert out["other process seen"] == [True, "printer", 5]
+    assert out["unsaved event dropped"] == ["hi"]
+    assert out["masked not kept"][0] and "Sunflower77" not in out["masked not kept"][1]
+    assert out["new session not kept"] and out["new domain"]
 
 
 def test_events_are_resolved_to_the_same_classes_with_the_remembered_lookup(tmp_path):
